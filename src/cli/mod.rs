@@ -1,0 +1,107 @@
+//! The command line: argument parsing and dispatch, one file per subcommand.
+//!
+//! Each subcommand returns a [`CommandOutcome`]; this module alone turns outcomes into exit codes
+//! so that every command follows the same contract: 0 ok, 1 operation failed, 2 usage or config
+//! error.
+
+mod config_check;
+mod ltx_inspect;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// How a subcommand ended; mapped to the process exit code by [`main`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandOutcome {
+    /// Exit code 0.
+    Ok,
+    /// Exit code 1: the operation was attempted and failed (for example an invalid LTX file).
+    Failed,
+    /// Exit code 2: the command line or the configuration is wrong.
+    UsageError,
+}
+
+impl From<CommandOutcome> for ExitCode {
+    fn from(outcome: CommandOutcome) -> Self {
+        match outcome {
+            CommandOutcome::Ok => ExitCode::SUCCESS,
+            CommandOutcome::Failed => ExitCode::from(1),
+            CommandOutcome::UsageError => ExitCode::from(2),
+        }
+    }
+}
+
+/// ltx-tui: an operations console for SQLite replication, byte-compatible with Litestream 0.5.
+#[derive(Debug, Parser)]
+#[command(name = "ltx-tui", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (default lookup: $LTX_TUI_CONFIG, ./ltx-tui.yml, the user config dir,
+    /// /etc/litestream.yml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Do not expand $VAR and ${VAR} in the configuration file.
+    #[arg(long = "no-expand-env", global = true)]
+    pub no_expand_env: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with LTX files.
+    #[command(subcommand)]
+    Ltx(LtxCommand),
+    /// Work with the configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `ltx-tui ltx …`
+#[derive(Debug, Subcommand)]
+pub enum LtxCommand {
+    /// Decode and verify LTX files: header fields, pages, page index and checksums.
+    Inspect(ltx_inspect::InspectArgs),
+}
+
+/// `ltx-tui config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the resolved configuration, or the errors in it (exit code 2).
+    Check(config_check::CheckArgs),
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            // Printing the clap message can only fail if stdout/stderr are closed; nothing to do then.
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    run(cli).into()
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> CommandOutcome {
+    match cli.command {
+        Some(Command::Ltx(LtxCommand::Inspect(args))) => ltx_inspect::run(&args),
+        Some(Command::Config(ConfigCommand::Check(args))) => {
+            config_check::run(&args, cli.config.as_deref(), !cli.no_expand_env)
+        }
+        None => {
+            eprintln!(
+                "ltx-tui: the console is not built yet; try `ltx-tui ltx inspect FILE` or \
+                 `ltx-tui config check`"
+            );
+            CommandOutcome::UsageError
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! ltx-tui: an operations console for SQLite replication, byte-compatible with Litestream 0.5.
+//!
+//! The crate is one house of rooms, each with one job; data flows downward only
+//! (see `DESIGN.md` in the shared folder and the README):
+//!
+//! - [`ltx`]: the LTX v3 file format (pure: no I/O beyond `Read`/`Write`).
+//! - [`config`]: the YAML configuration (Litestream keys plus ltx-tui's own).
+//! - [`cli`]: the command line, one file per subcommand.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod ltx;
