@@ -24,7 +24,10 @@ pub struct CompactOptions {
 
 impl Default for CompactOptions {
     fn default() -> Self {
-        CompactOptions { flags: HEADER_FLAG_NO_CHECKSUM, allow_non_contiguous: false }
+        CompactOptions {
+            flags: HEADER_FLAG_NO_CHECKSUM,
+            allow_non_contiguous: false,
+        }
     }
 }
 
@@ -56,20 +59,23 @@ pub fn compact<R: BufRead, W: Write>(
         .into_iter()
         .map(|dec| {
             let page = vec![0u8; dec.header().page_size as usize];
-            Input { dec, page, current: None }
+            Input {
+                dec,
+                page,
+                current: None,
+            }
         })
         .collect();
     for input in &mut inputs {
         input.advance()?;
     }
-    loop {
-        let Some(pgno) = inputs.iter().filter_map(|i| i.current).min() else { break };
+    while let Some(pgno) = inputs.iter().filter_map(|i| i.current).min() {
         // The latest input holding this page wins; every holder moves on.
         let winner = inputs.iter().rposition(|i| i.current == Some(pgno));
-        if let Some(w) = winner {
-            if pgno <= header.commit {
-                enc.encode_page(pgno, &inputs[w].page)?;
-            }
+        if let Some(w) = winner
+            && pgno <= header.commit
+        {
+            enc.encode_page(pgno, &inputs[w].page)?;
         }
         for input in inputs.iter_mut().filter(|i| i.current == Some(pgno)) {
             input.advance()?;
@@ -96,9 +102,14 @@ fn output_header<R: BufRead>(inputs: &[Decoder<R>], opts: CompactOptions) -> Res
     for (index, dec) in inputs.iter().enumerate().skip(1) {
         let h = dec.header();
         if h.page_size != first.page_size {
-            return Err(LtxError::PageSizeMismatch { index, expected: first.page_size, found: h.page_size });
+            return Err(LtxError::PageSizeMismatch {
+                index,
+                expected: first.page_size,
+                found: h.page_size,
+            });
         }
-        let contiguous = h.min_txid.0 <= prev.max_txid.0.saturating_add(1) && h.max_txid > prev.max_txid;
+        let contiguous =
+            h.min_txid.0 <= prev.max_txid.0.saturating_add(1) && h.max_txid > prev.max_txid;
         if !contiguous && !opts.allow_non_contiguous {
             return Err(LtxError::NonContiguous {
                 index,

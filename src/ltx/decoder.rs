@@ -59,7 +59,8 @@ impl<R: BufRead> Decoder<R> {
     pub fn new(r: R) -> Result<Self> {
         let mut r = CountingReader::new(r, 0);
         let mut bytes = [0u8; HEADER_SIZE];
-        r.read_exact(&mut bytes).map_err(|e| LtxError::from_read(e, "header", 0))?;
+        r.read_exact(&mut bytes)
+            .map_err(|e| LtxError::from_read(e, "header", 0))?;
         let header = Header::from_bytes(&bytes)?;
         header.validate()?;
         let mut crc = Crc64::default();
@@ -105,10 +106,10 @@ impl<R: BufRead> Decoder<R> {
             }
             FrameRead::Page(frame) => {
                 self.page_count += 1;
-                if let Some(sum) = self.rolling.as_mut() {
-                    if frame.pgno != self.header.lock_pgno() {
-                        *sum = CHECKSUM_FLAG | (*sum ^ page_checksum(frame.pgno, page).0);
-                    }
+                if let Some(sum) = self.rolling.as_mut()
+                    && frame.pgno != self.header.lock_pgno()
+                {
+                    *sum = CHECKSUM_FLAG | (*sum ^ page_checksum(frame.pgno, page).0);
                 }
                 Ok(Some(frame))
             }
@@ -145,7 +146,10 @@ impl<R: BufRead> Decoder<R> {
             }
         }
         if pending.len() < TAIL_SIZE {
-            return Err(LtxError::Truncated { what: "page index size and trailer", offset: base });
+            return Err(LtxError::Truncated {
+                what: "page index size and trailer",
+                offset: base,
+            });
         }
         let index_entries = scanner.finish(base)?;
         let mut size = [0u8; 8];
@@ -163,14 +167,14 @@ impl<R: BufRead> Decoder<R> {
                 computed,
             });
         }
-        if let Some(sum) = self.rolling {
-            if sum != trailer.post_apply_checksum.0 {
-                return Err(LtxError::ChecksumMismatch {
-                    what: "post-apply checksum",
-                    stored: trailer.post_apply_checksum.0,
-                    computed: sum,
-                });
-            }
+        if let Some(sum) = self.rolling
+            && sum != trailer.post_apply_checksum.0
+        {
+            return Err(LtxError::ChecksumMismatch {
+                what: "post-apply checksum",
+                stored: trailer.post_apply_checksum.0,
+                computed: sum,
+            });
         }
         Ok(DecodeSummary {
             header: self.header,
@@ -197,7 +201,10 @@ impl<R: BufRead> Decoder<R> {
         }
         let lock = self.header.lock_pgno();
         let mut page = vec![0u8; self.header.page_size as usize];
-        let write_err = |source| LtxError::Io { operation: "writing database page", source };
+        let write_err = |source| LtxError::Io {
+            operation: "writing database page",
+            source,
+        };
         for expected in 1..=self.header.commit {
             if expected == lock {
                 w.write_all(&vec![0u8; page.len()]).map_err(write_err)?;
@@ -274,4 +281,3 @@ impl DecodedFile {
         self.pages.iter().map(|(f, d)| (f.pgno, d.as_slice()))
     }
 }
-

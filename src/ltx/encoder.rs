@@ -30,8 +30,10 @@ impl<W: Write> Encoder<W> {
     pub fn new(mut w: W, header: Header) -> Result<Self> {
         header.validate()?;
         let bytes = header.to_bytes();
-        w.write_all(&bytes)
-            .map_err(|source| LtxError::Io { operation: "writing LTX header", source })?;
+        w.write_all(&bytes).map_err(|source| LtxError::Io {
+            operation: "writing LTX header",
+            source,
+        })?;
         let mut crc = Crc64::default();
         crc.update(&bytes);
         let bound = lz4_flex::block::get_maximum_output_size(header.page_size as usize);
@@ -79,10 +81,17 @@ impl<W: Write> Encoder<W> {
         let total = PAGE_HEADER_SIZE + 4 + csize;
         self.w
             .write_all(&frame[..total])
-            .map_err(|source| LtxError::Io { operation: "writing page frame", source })?;
+            .map_err(|source| LtxError::Io {
+                operation: "writing page frame",
+                source,
+            })?;
         self.crc.update(&frame[..PAGE_HEADER_SIZE + 4]);
         self.crc.update(data);
-        self.index.push(PageIndexEntry { pgno, offset: self.offset, size: total as u64 });
+        self.index.push(PageIndexEntry {
+            pgno,
+            offset: self.offset,
+            size: total as u64,
+        });
         self.offset += total as u64;
         self.prev_pgno = pgno;
         Ok(())
@@ -91,7 +100,11 @@ impl<W: Write> Encoder<W> {
     fn check_page(&self, pgno: u32, data: &[u8]) -> Result<()> {
         let h = &self.header;
         let refuse = |rule: String| {
-            Err(LtxError::Encode { field: "pgno", value: pgno.to_string(), rule })
+            Err(LtxError::Encode {
+                field: "pgno",
+                value: pgno.to_string(),
+                rule,
+            })
         };
         if data.len() != h.page_size as usize {
             return Err(LtxError::Encode {
@@ -108,15 +121,27 @@ impl<W: Write> Encoder<W> {
         }
         let lock = h.lock_pgno();
         if pgno == lock {
-            return refuse(format!("is the lock page for page size {}; it is never stored", h.page_size));
+            return refuse(format!(
+                "is the lock page for page size {}; it is never stored",
+                h.page_size
+            ));
         }
         if h.is_snapshot() {
-            let expected = if self.prev_pgno + 1 == lock { lock + 1 } else { self.prev_pgno + 1 };
+            let expected = if self.prev_pgno + 1 == lock {
+                lock + 1
+            } else {
+                self.prev_pgno + 1
+            };
             if pgno != expected {
-                return refuse(format!("a snapshot must hold pages 1..commit in order; expected {expected}"));
+                return refuse(format!(
+                    "a snapshot must hold pages 1..commit in order; expected {expected}"
+                ));
             }
         } else if pgno <= self.prev_pgno {
-            return refuse(format!("pages must be strictly ascending; previous page was {}", self.prev_pgno));
+            return refuse(format!(
+                "pages must be strictly ascending; previous page was {}",
+                self.prev_pgno
+            ));
         }
         Ok(())
     }
@@ -132,7 +157,10 @@ impl<W: Write> Encoder<W> {
                 return Err(LtxError::Encode {
                     field: "pgno",
                     value: self.prev_pgno.to_string(),
-                    rule: format!("a snapshot must end with page {last_expected} (commit {})", h.commit),
+                    rule: format!(
+                        "a snapshot must end with page {last_expected} (commit {})",
+                        h.commit
+                    ),
                 });
             }
         }
@@ -151,7 +179,10 @@ impl<W: Write> Encoder<W> {
         self.w
             .write_all(&tail)
             .and_then(|()| self.w.flush())
-            .map_err(|source| LtxError::Io { operation: "writing page index and trailer", source })?;
+            .map_err(|source| LtxError::Io {
+                operation: "writing page index and trailer",
+                source,
+            })?;
         Ok((self.w, trailer))
     }
 }

@@ -17,7 +17,9 @@ pub enum LtxError {
     },
 
     /// The input ended before a structure was complete.
-    #[error("truncated LTX file: unexpected end of input while reading {what} at byte offset {offset}")]
+    #[error(
+        "truncated LTX file: unexpected end of input while reading {what} at byte offset {offset}"
+    )]
     Truncated {
         /// The structure being read.
         what: &'static str,
@@ -120,7 +122,9 @@ pub enum LtxError {
     },
 
     /// Compaction inputs disagree on page size.
-    #[error("page size mismatch: input {index} has page size {found}, the first input has {expected}")]
+    #[error(
+        "page size mismatch: input {index} has page size {found}, the first input has {expected}"
+    )]
     PageSizeMismatch {
         /// Position of the offending input (0-based).
         index: usize,
@@ -160,7 +164,10 @@ impl LtxError {
         if err.kind() == io::ErrorKind::UnexpectedEof {
             LtxError::Truncated { what, offset }
         } else {
-            LtxError::Io { operation: what, source: err }
+            LtxError::Io {
+                operation: what,
+                source: err,
+            }
         }
     }
 }

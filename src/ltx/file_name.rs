@@ -34,15 +34,25 @@ impl FromStr for FileName {
     /// Accepts exactly `^[0-9a-f]{16}-[0-9a-f]{16}\.ltx$` (lowercase only), as Litestream's
     /// listing does; anything else is `InvalidFileName`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || LtxError::InvalidFileName { text: s.to_string() };
+        let invalid = || LtxError::InvalidFileName {
+            text: s.to_string(),
+        };
         let b = s.as_bytes();
         let is_hex = |part: &[u8]| part.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
-        if b.len() != 37 || b[16] != b'-' || &b[33..] != b".ltx" || !is_hex(&b[..16]) || !is_hex(&b[17..33]) {
+        if b.len() != 37
+            || b[16] != b'-'
+            || &b[33..] != b".ltx"
+            || !is_hex(&b[..16])
+            || !is_hex(&b[17..33])
+        {
             return Err(invalid());
         }
         let min = u64::from_str_radix(&s[..16], 16).map_err(|_| invalid())?;
         let max = u64::from_str_radix(&s[17..33], 16).map_err(|_| invalid())?;
-        Ok(FileName { min_txid: Txid(min), max_txid: Txid(max) })
+        Ok(FileName {
+            min_txid: Txid(min),
+            max_txid: Txid(max),
+        })
     }
 }
 
@@ -66,10 +76,15 @@ impl FromStr for Pos {
 
     /// Parses the 33-character `<16 hex>/<16 hex>` form.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (txid, sum) = s.split_once('/').ok_or(LtxError::InvalidTxid { text: s.to_string() })?;
+        let (txid, sum) = s.split_once('/').ok_or(LtxError::InvalidTxid {
+            text: s.to_string(),
+        })?;
         let txid: Txid = txid.parse()?;
         let sum: Txid = sum.parse()?;
-        Ok(Pos { txid, post_apply_checksum: Checksum(sum.0) })
+        Ok(Pos {
+            txid,
+            post_apply_checksum: Checksum(sum.0),
+        })
     }
 }
 
@@ -99,7 +114,10 @@ mod tests {
 
     #[test]
     fn position_text_is_txid_slash_checksum() {
-        let pos = Pos { txid: Txid(3), post_apply_checksum: Checksum(1 << 63) };
+        let pos = Pos {
+            txid: Txid(3),
+            post_apply_checksum: Checksum(1 << 63),
+        };
         assert_eq!(pos.to_string(), "0000000000000003/8000000000000000");
         assert_eq!(pos.to_string().parse::<Pos>().ok(), Some(pos));
     }

@@ -43,7 +43,13 @@ pub struct Header {
 
 impl Header {
     /// A header with Litestream's conventions: `NoChecksum`, zero checksums, no WAL fields.
-    pub fn new(page_size: u32, commit: u32, min_txid: Txid, max_txid: Txid, timestamp: i64) -> Self {
+    pub fn new(
+        page_size: u32,
+        commit: u32,
+        min_txid: Txid,
+        max_txid: Txid,
+        timestamp: i64,
+    ) -> Self {
         Header {
             flags: HEADER_FLAG_NO_CHECKSUM,
             page_size,
@@ -156,10 +162,18 @@ impl Header {
             );
         }
         if self.wal_offset < 0 {
-            return bad("wal_offset", self.wal_offset.to_string(), "must not be negative");
+            return bad(
+                "wal_offset",
+                self.wal_offset.to_string(),
+                "must not be negative",
+            );
         }
         if self.wal_size < 0 {
-            return bad("wal_size", self.wal_size.to_string(), "must not be negative");
+            return bad(
+                "wal_size",
+                self.wal_size.to_string(),
+                "must not be negative",
+            );
         }
         if (self.wal_salt1 != 0 || self.wal_salt2 != 0) && self.wal_offset == 0 {
             return bad(
@@ -226,22 +240,92 @@ mod tests {
     #[test]
     fn header_validation_names_field_and_value() {
         let cases: Vec<(Header, &str)> = vec![
-            (Header { flags: 1, ..valid() }, "flags"),
-            (Header { page_size: 1000, ..valid() }, "page_size"),
-            (Header { page_size: 131072, ..valid() }, "page_size"),
-            (Header { min_txid: Txid(0), ..valid() }, "min_txid"),
-            (Header { max_txid: Txid(0), min_txid: Txid(0), ..valid() }, "min_txid"),
-            (Header { min_txid: Txid(3), max_txid: Txid(2), ..valid() }, "min_txid"),
-            (Header { wal_offset: -1, ..valid() }, "wal_offset"),
-            (Header { wal_salt1: 1, ..valid() }, "wal_offset"),
-            (Header { wal_size: 5, ..valid() }, "wal_size"),
-            (Header { pre_apply_checksum: Checksum(5), ..valid() }, "pre_apply_checksum"),
             (
-                Header { flags: 0, pre_apply_checksum: Checksum(5), ..valid() },
+                Header {
+                    flags: 1,
+                    ..valid()
+                },
+                "flags",
+            ),
+            (
+                Header {
+                    page_size: 1000,
+                    ..valid()
+                },
+                "page_size",
+            ),
+            (
+                Header {
+                    page_size: 131072,
+                    ..valid()
+                },
+                "page_size",
+            ),
+            (
+                Header {
+                    min_txid: Txid(0),
+                    ..valid()
+                },
+                "min_txid",
+            ),
+            (
+                Header {
+                    max_txid: Txid(0),
+                    min_txid: Txid(0),
+                    ..valid()
+                },
+                "min_txid",
+            ),
+            (
+                Header {
+                    min_txid: Txid(3),
+                    max_txid: Txid(2),
+                    ..valid()
+                },
+                "min_txid",
+            ),
+            (
+                Header {
+                    wal_offset: -1,
+                    ..valid()
+                },
+                "wal_offset",
+            ),
+            (
+                Header {
+                    wal_salt1: 1,
+                    ..valid()
+                },
+                "wal_offset",
+            ),
+            (
+                Header {
+                    wal_size: 5,
+                    ..valid()
+                },
+                "wal_size",
+            ),
+            (
+                Header {
+                    pre_apply_checksum: Checksum(5),
+                    ..valid()
+                },
                 "pre_apply_checksum",
             ),
             (
-                Header { min_txid: Txid(1), pre_apply_checksum: Checksum(1 << 63), ..valid() },
+                Header {
+                    flags: 0,
+                    pre_apply_checksum: Checksum(5),
+                    ..valid()
+                },
+                "pre_apply_checksum",
+            ),
+            (
+                Header {
+                    min_txid: Txid(1),
+                    pre_apply_checksum: Checksum(1 << 63),
+                    ..valid()
+                },
                 "pre_apply_checksum",
             ),
         ];
@@ -251,7 +335,11 @@ mod tests {
                 other => panic!("expected invalid {field}, got {other:?}"),
             }
         }
-        let tracked = Header { flags: 0, pre_apply_checksum: Checksum(1 << 63 | 5), ..valid() };
+        let tracked = Header {
+            flags: 0,
+            pre_apply_checksum: Checksum(1 << 63 | 5),
+            ..valid()
+        };
         assert!(tracked.validate().is_ok());
     }
 
@@ -259,6 +347,8 @@ mod tests {
     fn bad_magic_is_reported_with_the_bytes_found() {
         let mut bytes = valid().to_bytes();
         bytes[0] = b'X';
-        assert!(matches!(Header::from_bytes(&bytes), Err(LtxError::BadMagic { found }) if found == *b"XTX1"));
+        assert!(
+            matches!(Header::from_bytes(&bytes), Err(LtxError::BadMagic { found }) if found == *b"XTX1")
+        );
     }
 }

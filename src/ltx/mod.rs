@@ -12,8 +12,8 @@
 //! Litestream when reading; every violation is an [`LtxError`] naming the field and the value.
 
 mod checksum;
-mod counting;
 mod compactor;
+mod counting;
 mod decoder;
 mod encoder;
 mod error;

@@ -102,7 +102,11 @@ impl FrameReader {
             rule,
         };
         if pgno == 0 {
-            return Err(invalid("pgno", "0".into(), "only the end-of-pages header may have pgno 0".into()));
+            return Err(invalid(
+                "pgno",
+                "0".into(),
+                "only the end-of-pages header may have pgno 0".into(),
+            ));
         }
         if flags & !PAGE_HEADER_FLAG_SIZE != 0 {
             return Err(invalid(
@@ -141,7 +145,11 @@ impl FrameReader {
                 lz4_flex::block::decompress_into(&self.compressed, page)
             };
             let n = decompressed.map_err(|e| {
-                invalid("lz4_block", format!("{csize} bytes"), format!("does not decompress: {e}"))
+                invalid(
+                    "lz4_block",
+                    format!("{csize} bytes"),
+                    format!("does not decompress: {e}"),
+                )
             })?;
             if n != page_size {
                 return Err(invalid(
@@ -211,8 +219,15 @@ fn read_legacy_frame<R: BufRead>(
     let chained = Cursor::new(descriptor).chain(&mut *r);
     let mut frame = lz4_flex::frame::FrameDecoder::new(chained);
     frame.read_exact(page).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => LtxError::Truncated { what: "legacy LZ4 frame", offset },
-        _ => invalid("lz4_frame", "payload".into(), format!("does not decompress: {e}")),
+        std::io::ErrorKind::UnexpectedEof => LtxError::Truncated {
+            what: "legacy LZ4 frame",
+            offset,
+        },
+        _ => invalid(
+            "lz4_frame",
+            "payload".into(),
+            format!("does not decompress: {e}"),
+        ),
     })?;
     let mut extra = [0u8; 1];
     match frame.read(&mut extra) {
@@ -222,10 +237,15 @@ fn read_legacy_frame<R: BufRead>(
             "payload".into(),
             format!("decompresses to more than the page size {}", page.len()),
         )),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            Err(LtxError::Truncated { what: "legacy LZ4 frame end", offset })
-        }
-        Err(e) => Err(invalid("lz4_frame", "end".into(), format!("is invalid: {e}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(LtxError::Truncated {
+            what: "legacy LZ4 frame end",
+            offset,
+        }),
+        Err(e) => Err(invalid(
+            "lz4_frame",
+            "end".into(),
+            format!("is invalid: {e}"),
+        )),
     }
 }
 
@@ -276,7 +296,9 @@ mod tests {
     #[test]
     fn page_sizes_are_powers_of_two_in_range() {
         assert!(is_valid_page_size(512) && is_valid_page_size(65536));
-        assert!(!is_valid_page_size(256) && !is_valid_page_size(131072) && !is_valid_page_size(3000));
+        assert!(
+            !is_valid_page_size(256) && !is_valid_page_size(131072) && !is_valid_page_size(3000)
+        );
     }
 
     #[test]
@@ -306,6 +328,9 @@ mod tests {
             FrameRead::End => panic!("expected a page"),
         }
         assert_eq!(out, page);
-        assert!(matches!(reader.read(&mut r, &mut out, |_| {}).unwrap(), FrameRead::End));
+        assert!(matches!(
+            reader.read(&mut r, &mut out, |_| {}).unwrap(),
+            FrameRead::End
+        ));
     }
 }

@@ -137,7 +137,11 @@ mod tests {
     fn page_index_round_trips_and_matches_litestream_bytes() {
         // Litestream 0.5.17 L0 file with one page 2 at offset 100, frame size 68:
         // index bytes `02 64 44 00` then the u64 size 4.
-        let entries = vec![PageIndexEntry { pgno: 2, offset: 100, size: 68 }];
+        let entries = vec![PageIndexEntry {
+            pgno: 2,
+            offset: 100,
+            size: 68,
+        }];
         let bytes = encode_page_index(&entries);
         assert_eq!(bytes, [2, 100, 68, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
         let (decoded, used) = decode_page_index(&bytes, 0).unwrap();
@@ -152,7 +156,13 @@ mod tests {
     fn missing_terminator_is_an_error() {
         let mut scan = IndexScanner::default();
         scan.feed(&[2, 100], 0).unwrap();
-        assert!(matches!(scan.finish(2), Err(LtxError::InvalidPageIndex { field: "terminator", .. })));
+        assert!(matches!(
+            scan.finish(2),
+            Err(LtxError::InvalidPageIndex {
+                field: "terminator",
+                ..
+            })
+        ));
         assert!(decode_page_index(&[2, 100, 68], 0).is_err());
     }
 }

@@ -70,17 +70,27 @@ fn read_err(what: &'static str, offset: u64) -> impl Fn(io::Error) -> LtxError {
 
 /// Reads the header and the page index with at most three ranged reads.
 pub fn read_page_index(r: &mut impl RangeRead) -> Result<PageIndexView> {
-    let size = r.size().map_err(|source| LtxError::Io { operation: "sizing LTX file", source })?;
+    let size = r.size().map_err(|source| LtxError::Io {
+        operation: "sizing LTX file",
+        source,
+    })?;
     let min_size = (HEADER_SIZE + PAGE_HEADER_SIZE + 1) as u64 + TAIL_SIZE;
     if size < min_size {
-        return Err(LtxError::Truncated { what: "LTX file (too short for header and trailer)", offset: size });
+        return Err(LtxError::Truncated {
+            what: "LTX file (too short for header and trailer)",
+            offset: size,
+        });
     }
     let tail_start = size.saturating_sub(TAIL_FETCH).max(HEADER_SIZE as u64);
     let (header_bytes, tail) = if tail_start == HEADER_SIZE as u64 {
-        let all = r.read_range(0, size as usize).map_err(read_err("LTX file", 0))?;
+        let all = r
+            .read_range(0, size as usize)
+            .map_err(read_err("LTX file", 0))?;
         (all[..HEADER_SIZE].to_vec(), all[HEADER_SIZE..].to_vec())
     } else {
-        let head = r.read_range(0, HEADER_SIZE).map_err(read_err("header", 0))?;
+        let head = r
+            .read_range(0, HEADER_SIZE)
+            .map_err(read_err("header", 0))?;
         let tail = r
             .read_range(tail_start, (size - tail_start) as usize)
             .map_err(read_err("page index tail", tail_start))?;
@@ -109,7 +119,8 @@ pub fn read_page_index(r: &mut impl RangeRead) -> Result<PageIndexView> {
         let from = (index_start - tail_start) as usize;
         tail[from..size_at].to_vec()
     } else {
-        r.read_range(index_start, index_size as usize).map_err(read_err("page index", index_start))?
+        r.read_range(index_start, index_size as usize)
+            .map_err(read_err("page index", index_start))?
     };
     let (entries, _) = decode_page_index(&index_bytes, index_start)?;
     let pages_end = index_start - PAGE_HEADER_SIZE as u64;
@@ -118,7 +129,9 @@ pub fn read_page_index(r: &mut impl RangeRead) -> Result<PageIndexView> {
         let fits = e.offset >= HEADER_SIZE as u64
             && e.size > PAGE_HEADER_SIZE as u64
             && e.size <= max_frame
-            && e.offset.checked_add(e.size).is_some_and(|end| end <= pages_end);
+            && e.offset
+                .checked_add(e.size)
+                .is_some_and(|end| end <= pages_end);
         if !fits {
             return Err(LtxError::InvalidPageIndex {
                 offset: index_start,
@@ -128,12 +141,22 @@ pub fn read_page_index(r: &mut impl RangeRead) -> Result<PageIndexView> {
             });
         }
     }
-    Ok(PageIndexView { header, entries, file_size: size })
+    Ok(PageIndexView {
+        header,
+        entries,
+        file_size: size,
+    })
 }
 
 /// Fetches and decodes one page through the index; `None` if the file does not hold it.
-pub fn read_page(r: &mut impl RangeRead, view: &PageIndexView, pgno: u32) -> Result<Option<Vec<u8>>> {
-    let Some(entry) = view.entry(pgno).copied() else { return Ok(None) };
+pub fn read_page(
+    r: &mut impl RangeRead,
+    view: &PageIndexView,
+    pgno: u32,
+) -> Result<Option<Vec<u8>>> {
+    let Some(entry) = view.entry(pgno).copied() else {
+        return Ok(None);
+    };
     let bytes = r
         .read_range(entry.offset, entry.size as usize)
         .map_err(read_err("page frame", entry.offset))?;

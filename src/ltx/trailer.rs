@@ -53,7 +53,11 @@ impl Trailer {
 /// The post-apply checksum rules shared by the encoder and the decoder.
 pub(crate) fn validate_post_apply(header: &Header, post: Checksum) -> Result<()> {
     let bad = |rule: &'static str| {
-        Err(LtxError::InvalidTrailer { field: "post_apply_checksum", value: post.to_string(), rule })
+        Err(LtxError::InvalidTrailer {
+            field: "post_apply_checksum",
+            value: post.to_string(),
+            rule,
+        })
     };
     if header.no_checksum() {
         if post != Checksum::ZERO {

@@ -37,11 +37,15 @@ impl FromStr for Txid {
     /// Parses exactly 16 hexadecimal digits; anything else is an `InvalidTxid` error.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(LtxError::InvalidTxid { text: s.to_string() });
+            return Err(LtxError::InvalidTxid {
+                text: s.to_string(),
+            });
         }
         u64::from_str_radix(s, 16)
             .map(Txid)
-            .map_err(|_| LtxError::InvalidTxid { text: s.to_string() })
+            .map_err(|_| LtxError::InvalidTxid {
+                text: s.to_string(),
+            })
     }
 }
 
@@ -71,7 +75,13 @@ mod tests {
 
     #[test]
     fn txid_parse_rejects_wrong_length_and_non_hex() {
-        for bad in ["1", "000000000000001", "00000000000000001", "000000000000000g", ""] {
+        for bad in [
+            "1",
+            "000000000000001",
+            "00000000000000001",
+            "000000000000000g",
+            "",
+        ] {
             assert!(bad.parse::<Txid>().is_err(), "{bad:?} should be rejected");
         }
     }

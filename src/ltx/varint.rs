@@ -74,7 +74,17 @@ mod tests {
 
     #[test]
     fn varint_round_trips_edge_values() {
-        for v in [0u64, 1, 127, 128, 300, 16383, 16384, u32::MAX as u64, u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16383,
+            16384,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
             let mut buf = Vec::new();
             put_uvarint(&mut buf, v);
             assert_eq!(read_uvarint(&buf), Some((v, buf.len())), "value {v}");
@@ -91,7 +101,10 @@ mod tests {
     #[test]
     fn varint_rejects_overflow_and_truncation() {
         assert_eq!(read_uvarint(&[0xff; 11]), None);
-        assert_eq!(read_uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]), None);
+        assert_eq!(
+            read_uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]),
+            None
+        );
         assert_eq!(read_uvarint(&[0x80, 0x80]), None);
     }
 }

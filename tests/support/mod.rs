@@ -1,0 +1,31 @@
+//! Shared support for integration tests (each test file does `mod support;`): installing and
+//! driving the real peers (Litestream), SQLite test databases, replicas built by the real
+//! Litestream, and hand-made `file://` replica layouts.
+//!
+//! - `peers`: [`litestream`] / [`litestream_version`] install the real binary on first use.
+//! - `litestream`: one-shot commands and a supervised `replicate` process.
+//! - `sqlite_db`: [`TestDb`], canonical dumps, integrity checks, raw pages.
+//! - `fixtures`: replicas built at test time ([`fixtures::litestream_replica`]).
+//! - `replica_layout`: hand-made `file://` replicas ([`replica_layout::write_file_replica`]).
+//! - `ltx_raw`: a minimal independent LTX header reader for pinning facts.
+
+// Each test binary uses only part of this module.
+#![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod fixtures;
+pub mod litestream;
+pub mod ltx_raw;
+pub mod peers;
+pub mod replica_layout;
+pub mod sqlite_db;
+
+#[allow(unused_imports)]
+pub use litestream::{
+    LitestreamReplicate, ReplicaFiles, ReplicateConfig, litestream_cmd, litestream_cmd_with,
+    replica_files,
+};
+#[allow(unused_imports)]
+pub use peers::{litestream, litestream_version};
+#[allow(unused_imports)]
+pub use sqlite_db::TestDb;
