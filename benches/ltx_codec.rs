@@ -38,7 +38,15 @@ fn realistic_pages() -> Vec<Vec<u8>> {
         "alpha", "harbor", "quiet", "market", "delta", "orchid", "summit", "velvet", "copper",
         "lantern", "meadow", "ember", "cobalt", "river", "saffron", "tundra",
     ];
-    let cities = ["Lisbon", "Osaka", "Denver", "Nairobi", "Tromsø", "Valparaíso", "Hanoi"];
+    let cities = [
+        "Lisbon",
+        "Osaka",
+        "Denver",
+        "Nairobi",
+        "Tromsø",
+        "Valparaíso",
+        "Hanoi",
+    ];
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = || {
         x ^= x << 13;
@@ -53,14 +61,30 @@ fn realistic_pages() -> Vec<Vec<u8>> {
             .unwrap();
         for i in 0..60_000u64 {
             let r = next();
-            let name = format!("{} {}", words[(r % 16) as usize], words[((r >> 8) % 16) as usize]);
+            let name = format!(
+                "{} {}",
+                words[(r % 16) as usize],
+                words[((r >> 8) % 16) as usize]
+            );
             let email = format!("user{}.{}@example.org", i, words[((r >> 16) % 16) as usize]);
             let city = cities[((r >> 24) % cities.len() as u64) as usize];
             let balance = (r % 1_000_000) as f64 / 100.0;
-            let created = format!("2026-{:02}-{:02}T{:02}:{:02}:00Z", r % 12 + 1, r % 28 + 1, r % 24, r % 60);
-            let notes: String = (0..(r % 12)).map(|k| words[((r >> k) % 16) as usize]).collect::<Vec<_>>().join(" ");
+            let created = format!(
+                "2026-{:02}-{:02}T{:02}:{:02}:00Z",
+                r % 12 + 1,
+                r % 28 + 1,
+                r % 24,
+                r % 60
+            );
+            let notes: String = (0..(r % 12))
+                .map(|k| words[((r >> k) % 16) as usize])
+                .collect::<Vec<_>>()
+                .join(" ");
             let avatar: Vec<u8> = (0..(r % 48)).map(|_| next() as u8).collect();
-            stmt.execute(rusqlite::params![name, email, city, balance, created, notes, avatar]).unwrap();
+            stmt.execute(rusqlite::params![
+                name, email, city, balance, created, notes, avatar
+            ])
+            .unwrap();
         }
     }
     tx.commit().unwrap();
@@ -100,7 +124,9 @@ fn bench(c: &mut Criterion, pages: &[Vec<u8>]) {
         })
     });
     let mut buf = Vec::with_capacity(file.len());
-    group.bench_function("ltx_encode", |b| b.iter(|| encode_file(black_box(pages), &mut buf)));
+    group.bench_function("ltx_encode", |b| {
+        b.iter(|| encode_file(black_box(pages), &mut buf))
+    });
 
     let mut page = vec![0u8; PAGE_SIZE];
     group.bench_function("lz4_block_decompress", |b| {
@@ -122,7 +148,11 @@ fn bench(c: &mut Criterion, pages: &[Vec<u8>]) {
 
 /// Mean time per iteration in nanoseconds, from criterion's saved estimates.
 fn mean_ns(dir: &std::path::Path, name: &str) -> Option<f64> {
-    let path = dir.join(GROUP).join(name).join("new").join("estimates.json");
+    let path = dir
+        .join(GROUP)
+        .join(name)
+        .join("new")
+        .join("estimates.json");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     json["mean"]["point_estimate"].as_f64()
 }
@@ -133,7 +163,9 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
     let criterion_dir = target.join("criterion");
     let pages = realistic_pages();
-    let mut c = Criterion::default().output_directory(&criterion_dir).configure_from_args();
+    let mut c = Criterion::default()
+        .output_directory(&criterion_dir)
+        .configure_from_args();
     bench(&mut c, &pages);
     c.final_summary();
 
@@ -151,9 +183,19 @@ fn main() {
     let (enc_ratio, dec_ratio) = (enc / raw_c, dec / raw_d);
     let verdict = |r: f64| if r >= 0.85 { "meets" } else { "BELOW" };
     println!();
-    println!("LTX codec vs raw lz4_flex, {} pages of 4 KiB ({:.1} MiB):", pages.len(), bytes / 1048576.0);
-    println!("  encode  {enc:8.0} MB/s   raw LZ4 compress    {raw_c:8.0} MB/s   ratio {enc_ratio:.3} ({} target 0.85)", verdict(enc_ratio));
-    println!("  decode  {dec:8.0} MB/s   raw LZ4 decompress  {raw_d:8.0} MB/s   ratio {dec_ratio:.3} ({} target 0.85)", verdict(dec_ratio));
+    println!(
+        "LTX codec vs raw lz4_flex, {} pages of 4 KiB ({:.1} MiB):",
+        pages.len(),
+        bytes / 1048576.0
+    );
+    println!(
+        "  encode  {enc:8.0} MB/s   raw LZ4 compress    {raw_c:8.0} MB/s   ratio {enc_ratio:.3} ({} target 0.85)",
+        verdict(enc_ratio)
+    );
+    println!(
+        "  decode  {dec:8.0} MB/s   raw LZ4 decompress  {raw_d:8.0} MB/s   ratio {dec_ratio:.3} ({} target 0.85)",
+        verdict(dec_ratio)
+    );
     let results = target.join("bench-results");
     let summary = serde_json::json!({
         "pages": pages.len(), "page_size": PAGE_SIZE,

@@ -82,8 +82,12 @@ fn decode_everything(bytes: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, LtxError> {
             let _ = read_page(&mut ra, &view, e.pgno);
         }
     }
-    decode_file(Cursor::new(bytes))
-        .map(|f| f.pages.into_iter().map(|(frame, d)| (frame.pgno, d)).collect())
+    decode_file(Cursor::new(bytes)).map(|f| {
+        f.pages
+            .into_iter()
+            .map(|(frame, d)| (frame.pgno, d))
+            .collect()
+    })
 }
 
 /// The bound for the block variant: one page buffer, one compressed buffer, small fixed
@@ -95,8 +99,15 @@ fn every_truncation_is_a_typed_error() {
     let (bytes, _) = sample_file();
     for len in 0..bytes.len() {
         let (result, largest) = largest_allocation(|| decode_everything(&bytes[..len]));
-        assert!(result.is_err(), "a file cut at {len} of {} bytes decoded", bytes.len());
-        assert!(largest <= BLOCK_BOUND, "cut at {len}: allocated {largest} bytes");
+        assert!(
+            result.is_err(),
+            "a file cut at {len} of {} bytes decoded",
+            bytes.len()
+        );
+        assert!(
+            largest <= BLOCK_BOUND,
+            "cut at {len}: allocated {largest} bytes"
+        );
     }
     assert!(decode_everything(&bytes).is_ok());
 }
@@ -109,12 +120,18 @@ fn every_flipped_bit_is_detected_or_harmless() {
             let mut corrupt = bytes.clone();
             corrupt[offset] ^= 1 << bit;
             let (result, largest) = largest_allocation(|| decode_everything(&corrupt));
-            assert!(largest <= BLOCK_BOUND, "bit {bit} of byte {offset}: allocated {largest}");
+            assert!(
+                largest <= BLOCK_BOUND,
+                "bit {bit} of byte {offset}: allocated {largest}"
+            );
             // A flip inside compressed bytes may leave the decompressed page unchanged (LZ4 can
             // encode the same data two ways); the checksum covers decompressed data, so that
             // file is still correct. Anything else must be an error.
             if let Ok(decoded) = result {
-                assert_eq!(decoded, pages, "bit {bit} of byte {offset} changed the content undetected");
+                assert_eq!(
+                    decoded, pages,
+                    "bit {bit} of byte {offset} changed the content undetected"
+                );
             }
         }
     }
@@ -144,7 +161,10 @@ fn unknown_header_flags_name_the_field_and_value() {
     let (mut bytes, _) = sample_file();
     bytes[7] |= 0x10;
     let err = decode_file(Cursor::new(&bytes)).unwrap_err();
-    assert!(matches!(&err, LtxError::InvalidHeader { field: "flags", value, .. } if value == "0x00000012"), "{err}");
+    assert!(
+        matches!(&err, LtxError::InvalidHeader { field: "flags", value, .. } if value == "0x00000012"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -152,7 +172,18 @@ fn unknown_page_flags_name_the_offset() {
     let (mut bytes, _) = sample_file();
     bytes[100 + 5] |= 0x04;
     let err = decode_file(Cursor::new(&bytes)).unwrap_err();
-    assert!(matches!(&err, LtxError::InvalidPage { offset: 100, pgno: 2, field: "flags", .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            LtxError::InvalidPage {
+                offset: 100,
+                pgno: 2,
+                field: "flags",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -160,7 +191,10 @@ fn absurd_compressed_length_is_refused_before_allocating() {
     let (mut bytes, _) = sample_file();
     bytes[106..110].copy_from_slice(&u32::MAX.to_be_bytes());
     let (err, largest) = largest_allocation(|| decode_file(Cursor::new(&bytes)).unwrap_err());
-    assert!(matches!(&err, LtxError::InvalidPage { field: "compressed_size", value, .. } if value == "4294967295"), "{err}");
+    assert!(
+        matches!(&err, LtxError::InvalidPage { field: "compressed_size", value, .. } if value == "4294967295"),
+        "{err}"
+    );
     assert!(largest <= BLOCK_BOUND, "allocated {largest}");
 }
 
@@ -169,9 +203,19 @@ fn absurd_page_index_size_is_refused_before_allocating() {
     let (mut bytes, _) = sample_file();
     let at = bytes.len() - 24;
     bytes[at..at + 8].copy_from_slice(&(u64::MAX / 2).to_be_bytes());
-    let (err, largest) =
-        largest_allocation(|| read_page_index(&mut SeekRangeReader(Cursor::new(&bytes))).unwrap_err());
-    assert!(matches!(&err, LtxError::InvalidPageIndex { field: "index_size", .. }), "{err}");
+    let (err, largest) = largest_allocation(|| {
+        read_page_index(&mut SeekRangeReader(Cursor::new(&bytes))).unwrap_err()
+    });
+    assert!(
+        matches!(
+            &err,
+            LtxError::InvalidPageIndex {
+                field: "index_size",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(largest <= BLOCK_BOUND + bytes.len(), "allocated {largest}");
 }
 
@@ -180,20 +224,40 @@ fn absurd_header_page_size_is_refused() {
     let (mut bytes, _) = sample_file();
     bytes[8..12].copy_from_slice(&0x4000_0000u32.to_be_bytes());
     let (err, largest) = largest_allocation(|| decode_file(Cursor::new(&bytes)).unwrap_err());
-    assert!(matches!(&err, LtxError::InvalidHeader { field: "page_size", .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            LtxError::InvalidHeader {
+                field: "page_size",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(largest <= BLOCK_BOUND, "allocated {largest}");
 }
 
 #[test]
 fn legacy_frame_with_a_huge_block_size_is_refused() {
     // A page header without the size flag must hold an LZ4 frame; declare 4 MiB blocks.
-    let mut bytes = Header::new(PAGE_SIZE, 1, Txid(2), Txid(2), 0).to_bytes().to_vec();
+    let mut bytes = Header::new(PAGE_SIZE, 1, Txid(2), Txid(2), 0)
+        .to_bytes()
+        .to_vec();
     bytes.extend_from_slice(&[0, 0, 0, 1, 0, 0]);
     bytes.extend_from_slice(&0x184D_2204u32.to_le_bytes());
     bytes.extend_from_slice(&[0x64, 0x70, 0x00]);
     bytes.extend_from_slice(&[0u8; 64]);
     let (err, largest) = largest_allocation(|| decode_file(Cursor::new(&bytes)).unwrap_err());
-    assert!(matches!(&err, LtxError::InvalidPage { field: "lz4_frame_block_size", .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            LtxError::InvalidPage {
+                field: "lz4_frame_block_size",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(largest <= BLOCK_BOUND, "allocated {largest}");
 }
 
@@ -208,17 +272,33 @@ fn encoder_refuses_what_litestream_refuses() {
     assert!(enc.encode_page(2, &page).is_err(), "duplicate page");
     assert!(enc.encode_page(1, &page).is_err(), "descending page");
 
-    let mut snap = Encoder::new(Vec::new(), Header::new(PAGE_SIZE, 3, Txid(1), Txid(1), 0)).unwrap();
-    assert!(snap.encode_page(2, &page).is_err(), "snapshot must start at page 1");
+    let mut snap =
+        Encoder::new(Vec::new(), Header::new(PAGE_SIZE, 3, Txid(1), Txid(1), 0)).unwrap();
+    assert!(
+        snap.encode_page(2, &page).is_err(),
+        "snapshot must start at page 1"
+    );
     snap.encode_page(1, &page).unwrap();
     assert!(snap.finish(Checksum::ZERO).is_err(), "incomplete snapshot");
 
     let enc = Encoder::new(Vec::new(), Header::new(PAGE_SIZE, 3, Txid(2), Txid(2), 0)).unwrap();
     assert!(
-        matches!(enc.finish(Checksum(1 << 63)), Err(LtxError::InvalidTrailer { field: "post_apply_checksum", .. })),
+        matches!(
+            enc.finish(Checksum(1 << 63)),
+            Err(LtxError::InvalidTrailer {
+                field: "post_apply_checksum",
+                ..
+            })
+        ),
         "NoChecksum with a post-apply checksum"
     );
     let empty = Encoder::new(Vec::new(), Header::new(PAGE_SIZE, 0, Txid(2), Txid(2), 0)).unwrap();
-    assert!(empty.finish(Checksum::ZERO).is_err(), "commit 0 cannot be NoChecksum");
-    assert!(Encoder::new(Vec::new(), Header::new(1000, 3, Txid(2), Txid(2), 0)).is_err(), "bad page size");
+    assert!(
+        empty.finish(Checksum::ZERO).is_err(),
+        "commit 0 cannot be NoChecksum"
+    );
+    assert!(
+        Encoder::new(Vec::new(), Header::new(1000, 3, Txid(2), Txid(2), 0)).is_err(),
+        "bad page size"
+    );
 }

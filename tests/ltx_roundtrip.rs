@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use ltx_tui::ltx::{
-    CompactOptions, Checksum, Decoder, Encoder, Header, SeekRangeReader, Txid, compact, decode_file,
-    lock_pgno, read_page, read_page_index,
+    Checksum, CompactOptions, Decoder, Encoder, Header, SeekRangeReader, Txid, compact,
+    decode_file, lock_pgno, read_page, read_page_index,
 };
 use proptest::prelude::*;
 
@@ -17,8 +17,14 @@ fn page_bytes(page_size: u32, pgno: u32, seed: u64) -> Vec<u8> {
     let mut x = seed ^ (u64::from(pgno) << 32) ^ 0x9e37_79b9_7f4a_7c15;
     let fill = (x % page_size as u64) as usize;
     for (i, b) in page.iter_mut().enumerate().take(fill) {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        *b = if i % 16 < 8 { (x >> 56) as u8 } else { b'a' + (i % 26) as u8 };
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *b = if i % 16 < 8 {
+            (x >> 56) as u8
+        } else {
+            b'a' + (i % 26) as u8
+        };
     }
     page
 }
@@ -166,7 +172,10 @@ fn snapshot_skips_the_lock_page_and_materialises_it_as_zeros() {
     let header = Header::new(page_size, commit, Txid(1), Txid(1), 0);
     let mut enc = Encoder::new(Vec::new(), header).unwrap();
     let data = vec![7u8; page_size as usize];
-    assert!(enc.encode_page(lock, &data).is_err(), "the lock page must be refused");
+    assert!(
+        enc.encode_page(lock, &data).is_err(),
+        "the lock page must be refused"
+    );
     for pgno in (1..=commit).filter(|p| *p != lock) {
         enc.encode_page(pgno, &data).unwrap();
     }
@@ -178,8 +187,10 @@ fn snapshot_skips_the_lock_page_and_materialises_it_as_zeros() {
         lock_page_zero: true,
         other_pages_seven: true,
     };
-    let (sink, summary) =
-        Decoder::new(Cursor::new(&bytes)).unwrap().decode_database_to(sink).unwrap();
+    let (sink, summary) = Decoder::new(Cursor::new(&bytes))
+        .unwrap()
+        .decode_database_to(sink)
+        .unwrap();
     assert_eq!(summary.page_count, u64::from(commit) - 1);
     assert_eq!(sink.written, commit as usize * page_size as usize);
     assert!(sink.lock_page_zero && sink.other_pages_seven);
@@ -194,11 +205,17 @@ fn compaction_of_a_snapshot_and_increments_is_a_snapshot_and_drops_pages_above_c
     let b = encode(Header::new(ps, 6, Txid(2), Txid(2), 2), &grow);
     let shrink: BTreeMap<u32, Vec<u8>> = [(1, vec![10; 512])].into();
     let c = encode(Header::new(ps, 3, Txid(3), Txid(3), 3), &shrink);
-    let decs = [&a, &b, &c].iter().map(|x| Decoder::new(Cursor::new(x.as_slice())).unwrap()).collect();
+    let decs = [&a, &b, &c]
+        .iter()
+        .map(|x| Decoder::new(Cursor::new(x.as_slice())).unwrap())
+        .collect();
     let (out, header, _) = compact(decs, Vec::new(), CompactOptions::default()).unwrap();
     assert!(header.is_snapshot());
     assert_eq!((header.commit, header.timestamp), (3, 3));
-    let (db, _) = Decoder::new(Cursor::new(&out)).unwrap().decode_database_to(Vec::new()).unwrap();
+    let (db, _) = Decoder::new(Cursor::new(&out))
+        .unwrap()
+        .decode_database_to(Vec::new())
+        .unwrap();
     let pages: Vec<u8> = db.chunks(512).map(|p| p[0]).collect();
     assert_eq!(pages, vec![10, 20, 3]);
 }

@@ -64,7 +64,10 @@ pub fn run(args: &InspectArgs) -> CommandOutcome {
             Err(err) => {
                 outcome = CommandOutcome::Failed;
                 if args.json {
-                    json.push(JsonLine::Err { path: path.clone(), error: err.to_string() });
+                    json.push(JsonLine::Err {
+                        path: path.clone(),
+                        error: err.to_string(),
+                    });
                 }
                 eprintln!("ltx-tui: {}: invalid LTX file: {err}", path.display());
             }
@@ -83,9 +86,7 @@ pub fn run(args: &InspectArgs) -> CommandOutcome {
 }
 
 fn inspect(path: &Path) -> Result<Report, LtxError> {
-    let open = |operation| {
-        move |source| LtxError::Io { operation, source }
-    };
+    let open = |operation| move |source| LtxError::Io { operation, source };
     let file = File::open(path).map_err(open("opening file"))?;
     let mut dec = Decoder::new(BufReader::with_capacity(256 * 1024, file))?;
     let mut page = vec![0u8; dec.header().page_size as usize];
@@ -94,10 +95,16 @@ fn inspect(path: &Path) -> Result<Report, LtxError> {
         frames.push(frame);
     }
     let summary = dec.finish()?;
-    let view = read_page_index(&mut SeekRangeReader(File::open(path).map_err(open("opening file"))?))?;
+    let view = read_page_index(&mut SeekRangeReader(
+        File::open(path).map_err(open("opening file"))?,
+    ))?;
     let from_frames: Vec<PageIndexEntry> = frames
         .iter()
-        .map(|f| PageIndexEntry { pgno: f.pgno, offset: f.offset, size: f.size })
+        .map(|f| PageIndexEntry {
+            pgno: f.pgno,
+            offset: f.offset,
+            size: f.size,
+        })
         .collect();
     let mut sorted = from_frames.clone();
     sorted.sort_by_key(|e| e.pgno);
@@ -130,7 +137,11 @@ fn page_ranges(frames: &[PageFrame]) -> String {
             i += 1;
             end = pgnos[i];
         }
-        out.push(if start == end { start.to_string() } else { format!("{start}-{end}") });
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
         i += 1;
     }
     out.join(", ")
@@ -140,9 +151,17 @@ fn print_report(r: &Report, list_pages: bool) {
     let s = &r.summary;
     let h = &s.header;
     let flags = if h.no_checksum() { " (NoChecksum)" } else { "" };
-    let kind = if h.is_snapshot() { "snapshot" } else { "incremental" };
+    let kind = if h.is_snapshot() {
+        "snapshot"
+    } else {
+        "incremental"
+    };
     let variants = {
-        let legacy = r.frames.iter().filter(|f| f.variant == PageVariant::LegacyFrame).count();
+        let legacy = r
+            .frames
+            .iter()
+            .filter(|f| f.variant == PageVariant::LegacyFrame)
+            .count();
         match (legacy, r.frames.len()) {
             (0, _) => "block".to_string(),
             (l, n) if l == n => "legacy LZ4 frame".to_string(),
@@ -153,9 +172,16 @@ fn print_report(r: &Report, list_pages: bool) {
     println!("{}: ok ({kind})", r.path.display());
     println!("  flags                {:#010x}{flags}", h.flags);
     println!("  page size            {}", h.page_size);
-    println!("  commit               {} pages ({} bytes)", h.commit, u64::from(h.commit) * u64::from(h.page_size));
+    println!(
+        "  commit               {} pages ({} bytes)",
+        h.commit,
+        u64::from(h.commit) * u64::from(h.page_size)
+    );
     println!("  txid range           {}-{}", h.min_txid, h.max_txid);
-    println!("  timestamp            {} ({} ms)", r.timestamp, h.timestamp);
+    println!(
+        "  timestamp            {} ({} ms)",
+        r.timestamp, h.timestamp
+    );
     println!("  pre-apply checksum   {}", h.pre_apply_checksum);
     println!(
         "  wal                  offset {}, size {}, salts {:08x}/{:08x}",
@@ -172,19 +198,32 @@ fn print_report(r: &Report, list_pages: bool) {
         s.index_entries,
         s.index_size_actual,
         s.index_size_stored,
-        if r.index_matches_frames { "" } else { " WARNING: entries differ from the page frames" }
+        if r.index_matches_frames {
+            ""
+        } else {
+            " WARNING: entries differ from the page frames"
+        }
     );
     println!("  post-apply checksum  {}", s.trailer.post_apply_checksum);
-    println!("  file checksum        {} (verified)", s.trailer.file_checksum);
+    println!(
+        "  file checksum        {} (verified)",
+        s.trailer.file_checksum
+    );
     println!("  file size            {} bytes", s.file_size);
     if list_pages {
-        println!("  {:>10}  {:>12}  {:>8}  {:>10}  variant", "pgno", "offset", "size", "compressed");
+        println!(
+            "  {:>10}  {:>12}  {:>8}  {:>10}  variant",
+            "pgno", "offset", "size", "compressed"
+        );
         for f in &r.frames {
             let variant = match f.variant {
                 PageVariant::Block => "block",
                 PageVariant::LegacyFrame => "legacy-frame",
             };
-            println!("  {:>10}  {:>12}  {:>8}  {:>10}  {variant}", f.pgno, f.offset, f.size, f.compressed_size);
+            println!(
+                "  {:>10}  {:>12}  {:>8}  {:>10}  {variant}",
+                f.pgno, f.offset, f.size, f.compressed_size
+            );
         }
     }
 }
