@@ -5,10 +5,16 @@
 //!
 //! - [`ltx`]: the LTX v3 file format (pure: no I/O beyond `Read`/`Write`).
 //! - [`config`]: the YAML configuration (Litestream keys plus ltx-tui's own).
+//! - [`engine`]: background replication: one task per database, publishing state and events.
+//! - [`sqlite`]: the SQLite side: WAL parsing, database pages, the engine's own connection.
+//! - [`storage`]: the replica client over `object_store`, with each backend's key layout.
 //! - [`cli`]: the command line, one file per subcommand.
 
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod ltx;
+pub mod sqlite;
+pub mod storage;

@@ -327,15 +327,24 @@ fn growing_then_shrinking_database() {
         vacuum_commit * 4 < peak,
         "VACUUM's L0 file should have a much smaller commit than the peak: {commits:?}"
     );
-    // The compaction levels saw the shrink too: the first L1 file and the first snapshot
-    // hold the peak, the last ones the shrunk size.
+    // The compaction levels saw the shrink too: whatever their timing split (it depends on
+    // where the 1 s and 2 s boundaries fall), the last L1 file and the last snapshot hold the
+    // shrunk size, and no file of theirs is larger than the peak.
     for level in [1, 9] {
-        let first = ltx_raw::read_header(&built.files.level(level)[0].path).commit;
-        let last = ltx_raw::read_header(&built.files.level(level).last().unwrap().path).commit;
-        assert_eq!(first, peak, "first L{level} file holds the peak");
+        let commits: Vec<u32> = built
+            .files
+            .level(level)
+            .iter()
+            .map(|f| ltx_raw::read_header(&f.path).commit)
+            .collect();
+        let last = *commits.last().unwrap();
         assert!(
-            last * 4 < first,
-            "last L{level} file is the shrunk database: {last} vs {first}"
+            last * 4 < peak,
+            "last L{level} file is the shrunk database: {last} vs peak {peak}"
+        );
+        assert!(
+            commits.iter().all(|c| *c <= peak),
+            "L{level} commits {commits:?} exceed the peak {peak}"
         );
     }
     // The commit never shrank before the DELETE + VACUUM, and did after.

@@ -5,6 +5,7 @@
 //! error.
 
 mod config_check;
+mod headless;
 mod ltx_inspect;
 
 use std::path::PathBuf;
@@ -41,6 +42,11 @@ pub struct Cli {
     /// /etc/litestream.yml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Run the replication engine without a terminal (logs to stderr; SIGTERM, SIGINT or
+    /// SIGHUP make a final sync and exit 0).
+    #[arg(long)]
+    pub headless: bool,
 
     /// Do not expand $VAR and ${VAR} in the configuration file.
     #[arg(long = "no-expand-env", global = true)]
@@ -91,6 +97,13 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CommandOutcome {
+    if cli.headless {
+        if cli.command.is_some() {
+            eprintln!("ltx-tui: --headless takes no subcommand");
+            return CommandOutcome::UsageError;
+        }
+        return headless::run(cli.config.as_deref(), !cli.no_expand_env);
+    }
     match cli.command {
         Some(Command::Ltx(LtxCommand::Inspect(args))) => ltx_inspect::run(&args),
         Some(Command::Config(ConfigCommand::Check(args))) => {
@@ -98,8 +111,8 @@ pub fn run(cli: Cli) -> CommandOutcome {
         }
         None => {
             eprintln!(
-                "ltx-tui: the console is not built yet; try `ltx-tui ltx inspect FILE` or \
-                 `ltx-tui config check`"
+                "ltx-tui: the console is not built yet; try `ltx-tui --headless --config FILE`, \
+                 `ltx-tui ltx inspect FILE` or `ltx-tui config check`"
             );
             CommandOutcome::UsageError
         }

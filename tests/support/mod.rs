@@ -13,9 +13,13 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod azurite;
 pub mod fixtures;
 pub mod litestream;
+pub mod litestream_remote;
 pub mod ltx_raw;
+pub mod ltx_tui;
+pub mod moto;
 pub mod peers;
 pub mod replica_layout;
 pub mod sqlite_db;

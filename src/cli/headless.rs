@@ -1,0 +1,91 @@
+//! `ltx-tui --headless`: the replication engine with no terminal. Logs go to stderr; SIGTERM,
+//! SIGINT and SIGHUP make a final sync of every database and exit 0.
+
+use std::path::Path;
+
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::CommandOutcome;
+use crate::config::{self, Config, LoadOptions};
+use crate::engine::Engine;
+use crate::storage::ReplicaEnv;
+
+/// Runs the engine until a signal arrives.
+pub fn run(config_path: Option<&Path>, expand_env: bool) -> CommandOutcome {
+    let mut opts = LoadOptions::from_process();
+    opts.expand_env = expand_env;
+    let located = match config::locate(config_path, &opts) {
+        Ok(located) => located,
+        Err(e) => {
+            eprintln!("ltx-tui: {e}");
+            return CommandOutcome::UsageError;
+        }
+    };
+    let config = match config::load(&located.path, &opts) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("ltx-tui: {e}");
+            return CommandOutcome::UsageError;
+        }
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ltx-tui: cannot start the async runtime: {e}");
+            return CommandOutcome::Failed;
+        }
+    };
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> CommandOutcome {
+    let engine = match Engine::start(&config, &ReplicaEnv::from_process()) {
+        Ok(engine) => engine,
+        Err(e) => {
+            eprintln!("ltx-tui: {e}");
+            return CommandOutcome::UsageError;
+        }
+    };
+    tracing::info!(
+        config = %config.origin.display(),
+        databases = engine.databases().len(),
+        "ltx-tui headless: replicating"
+    );
+    let signals = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
+    );
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = signals else {
+        eprintln!("ltx-tui: cannot install signal handlers");
+        engine.shutdown().await;
+        return CommandOutcome::Failed;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+        _ = hup.recv() => "SIGHUP",
+    };
+    tracing::info!("{name} received: final sync, then exit");
+    engine.shutdown().await;
+    tracing::info!("stopped");
+    CommandOutcome::Ok
+}
+
+/// Logs to stderr at `LOG_LEVEL` / `logging.level` (already merged by the config room).
+fn init_logging(config: &Config) {
+    let level = config.logging.level.clone();
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("ltx_tui={level},warn"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.logging.format {
+        crate::config::LogFormat::Json => builder.json().try_init(),
+        crate::config::LogFormat::Text | crate::config::LogFormat::Pretty => builder.try_init(),
+    };
+}

@@ -1,0 +1,624 @@
+//! One database's sync: read the committed WAL frames since the last position, write them as
+//! the next L0 file in the meta directory, and checkpoint when the WAL grows (ref §2.5, §2.7).
+//!
+//! This is blocking code (SQLite, files); the database task runs it on the blocking pool. The
+//! safety rule it keeps: no frame is checkpointed away before it is in an L0 file. The read
+//! lock pins the WAL between syncs; a checkpoint happens only right after a sync that reached
+//! the WAL end, under the write barrier for PASSIVE, and a TRUNCATE is followed by a full
+//! "checkpoint boundary" snapshot, as Litestream does.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::ltx::{Checksum, Encoder, Header, Txid};
+use crate::sqlite::{
+    CheckpointMode, CheckpointResult, EngineConnection, SqliteError, WalFile, WalSegment,
+    frame_size,
+};
+
+use super::EngineError;
+use super::meta_dir::MetaDir;
+use super::verify::{PreviousSync, SyncStart, WAL_HEADER_SIZE, decide};
+
+/// The per-database settings a sync needs (from the configuration, with Litestream's defaults).
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    /// SQLite busy timeout for the engine's connection.
+    pub busy_timeout: Duration,
+    /// Largest WAL span per L0 file (0: unlimited), cut at commit boundaries.
+    pub max_sync_wal_bytes: u64,
+    /// WAL pages after which a PASSIVE checkpoint runs.
+    pub min_checkpoint_page_count: u64,
+    /// WAL pages after which a blocking TRUNCATE checkpoint runs.
+    pub truncate_page_n: u64,
+    /// Time-based PASSIVE checkpoint interval (`None`: off).
+    pub checkpoint_interval: Option<Duration>,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings {
+            busy_timeout: Duration::from_secs(1),
+            max_sync_wal_bytes: 64 * 1024 * 1024,
+            min_checkpoint_page_count: 1000,
+            truncate_page_n: 121_359,
+            checkpoint_interval: Some(Duration::from_secs(60)),
+        }
+    }
+}
+
+/// One L0 file written by a sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncedFile {
+    /// Its TXID.
+    pub txid: Txid,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Database size in pages after it.
+    pub commit: u32,
+    /// Why it holds every page, if it does.
+    pub snapshot: Option<&'static str>,
+}
+
+/// A checkpoint the sync ran.
+#[derive(Debug, Clone)]
+pub struct CheckpointReport {
+    /// The mode.
+    pub mode: CheckpointMode,
+    /// What SQLite reported.
+    pub result: CheckpointResult,
+    /// True when the WAL restarted (new salts) afterwards.
+    pub restarted: bool,
+}
+
+/// What one call to [`DbSync::sync`] did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    /// L0 files written, oldest first.
+    pub files: Vec<SyncedFile>,
+    /// Checkpoints run.
+    pub checkpoints: Vec<CheckpointReport>,
+    /// WAL file size after the sync.
+    pub wal_size: u64,
+    /// Database file size after the sync.
+    pub db_size: u64,
+    /// Bytes of valid WAL frames after the last commit read (an open transaction's spilled
+    /// frames), left for the next sync.
+    pub unsynced_wal_bytes: u64,
+}
+
+struct Open {
+    conn: EngineConnection,
+    wal: WalFile,
+    page_size: u32,
+}
+
+/// The sync state of one database: its connection, its meta directory and its position.
+pub struct DbSync {
+    db_path: PathBuf,
+    settings: SyncSettings,
+    meta: MetaDir,
+    open: Option<Open>,
+    prev: Option<PreviousSync>,
+    last_synced_wal_offset: u64,
+    last_checkpoint: Instant,
+    synced_since_checkpoint: bool,
+    unsynced_wal_bytes: u64,
+}
+
+impl std::fmt::Debug for DbSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSync")
+            .field("db_path", &self.db_path)
+            .field("txid", &self.local_txid())
+            .field("open", &self.open.is_some())
+            .finish()
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl DbSync {
+    /// Prepares syncing `db_path` with its meta directory at `meta_path` (default
+    /// `.<name>-litestream` beside it). Nothing is opened until [`DbSync::open`].
+    pub fn new(
+        db_path: PathBuf,
+        meta_path: Option<PathBuf>,
+        settings: SyncSettings,
+    ) -> Result<Self, EngineError> {
+        let meta = MetaDir::open(meta_path.unwrap_or_else(|| MetaDir::default_for(&db_path)))?;
+        Ok(DbSync {
+            db_path,
+            settings,
+            meta,
+            open: None,
+            prev: None,
+            last_synced_wal_offset: 0,
+            last_checkpoint: Instant::now(),
+            synced_since_checkpoint: false,
+            unsynced_wal_bytes: 0,
+        })
+    }
+
+    /// The database path.
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    /// The meta directory.
+    pub fn meta(&self) -> &MetaDir {
+        &self.meta
+    }
+
+    /// True once the database has been opened.
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// The page size (0 before the database is opened).
+    pub fn page_size(&self) -> u32 {
+        self.open.as_ref().map_or(0, |o| o.page_size)
+    }
+
+    /// The highest local TXID (from the newest L0 file), if any.
+    pub fn local_txid(&self) -> Option<Txid> {
+        self.prev.map(|p| p.header.max_txid)
+    }
+
+    /// Opens the database as Litestream does (WAL mode, its tables, the read lock) and reads
+    /// the local position from the newest L0 file, fully verified. Returns `false` when the
+    /// database file does not exist yet.
+    pub fn open(&mut self) -> Result<bool, EngineError> {
+        if self.open.is_some() {
+            return Ok(true);
+        }
+        if !self.db_path.exists() {
+            return Ok(false);
+        }
+        let sq = |e| EngineError::sqlite(&self.db_path, e);
+        let mut conn =
+            EngineConnection::open(&self.db_path, self.settings.busy_timeout).map_err(sq)?;
+        conn.ensure_wal_exists().map_err(sq)?;
+        conn.acquire_read_lock().map_err(sq)?;
+        let wal = WalFile::open(conn.wal_path()).map_err(sq)?;
+        let page_size = conn.page_size();
+        self.open = Some(Open {
+            conn,
+            wal,
+            page_size,
+        });
+        self.reload_position()?;
+        Ok(true)
+    }
+
+    /// Re-reads the local position from the meta directory (after a reset or a download of
+    /// the replica's newest L0 file). The in-memory WAL knowledge is forgotten.
+    pub fn reload_position(&mut self) -> Result<(), EngineError> {
+        self.prev = match self.meta.max_l0()? {
+            Some(name) => {
+                let summary = self.meta.verify_l0(name)?;
+                Some(PreviousSync {
+                    header: summary.header,
+                    synced_to_wal_end: false,
+                    lock_held: false,
+                })
+            }
+            None => None,
+        };
+        Ok(())
+    }
+
+    /// Closes the connection (releasing the read lock); the next sync reopens it.
+    pub fn close(&mut self) -> Result<(), EngineError> {
+        if let Some(open) = self.open.take() {
+            open.conn
+                .close()
+                .map_err(|e| EngineError::sqlite(&self.db_path, e))?;
+        }
+        if let Some(prev) = self.prev.as_mut() {
+            prev.lock_held = false;
+        }
+        Ok(())
+    }
+
+    /// Syncs every committed WAL frame into L0 files (several when `max-sync-wal-bytes` cuts
+    /// the WAL), then checkpoints if the WAL has grown past a threshold.
+    pub fn sync(&mut self) -> Result<SyncReport, EngineError> {
+        if !self.open()? {
+            return Err(EngineError::sqlite(
+                &self.db_path,
+                SqliteError::DatabaseMissing {
+                    path: self.db_path.clone(),
+                },
+            ));
+        }
+        let mut report = SyncReport::default();
+        let wal_size_before = self.wal_size()?;
+        self.sync_to_end(&mut report)?;
+        self.checkpoint_if_needed(wal_size_before, &mut report)?;
+        report.wal_size = self.wal_size()?;
+        report.db_size = std::fs::metadata(&self.db_path)
+            .map(|m| m.len())
+            .unwrap_or(0);
+        report.unsynced_wal_bytes = self.unsynced_wal_bytes;
+        Ok(report)
+    }
+
+    fn open_ref(&mut self) -> Result<&mut Open, EngineError> {
+        self.open.as_mut().ok_or_else(|| {
+            EngineError::sqlite(
+                &self.db_path,
+                SqliteError::DatabaseMissing {
+                    path: self.db_path.clone(),
+                },
+            )
+        })
+    }
+
+    fn wal_size(&mut self) -> Result<u64, EngineError> {
+        let path = self.db_path.clone();
+        let open = self.open_ref()?;
+        open.wal.size().map_err(|e| EngineError::sqlite(&path, e))
+    }
+
+    /// Writes L0 files until a sync reaches the WAL end (or finds nothing new).
+    fn sync_to_end(&mut self, report: &mut SyncReport) -> Result<(), EngineError> {
+        loop {
+            let (file, limited) = self.sync_once(None)?;
+            report.files.extend(file);
+            if !limited {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One L0 file at most. `force` forces a snapshot with that reason.
+    fn sync_once(
+        &mut self,
+        force: Option<&'static str>,
+    ) -> Result<(Option<SyncedFile>, bool), EngineError> {
+        let db_path = self.db_path.clone();
+        let sq = |e| EngineError::sqlite(&db_path, e);
+        let last_l0 = self.local_txid().map(|t| self.meta.l0_path(t));
+        let prev = self.prev;
+        let max_bytes = self.settings.max_sync_wal_bytes;
+        let open = self.open.as_mut().ok_or_else(|| {
+            sq(SqliteError::DatabaseMissing {
+                path: db_path.clone(),
+            })
+        })?;
+        open.conn.ensure_wal_exists().map_err(sq)?;
+
+        let mut start = match force {
+            Some(reason) => SyncStart {
+                offset: WAL_HEADER_SIZE,
+                salts: None,
+                snapshot: Some(reason),
+            },
+            None => decide(
+                prev.as_ref(),
+                &open.wal,
+                last_l0.as_deref().unwrap_or(Path::new("")),
+            )?,
+        };
+        let limit = if start.snapshot.is_some() {
+            0
+        } else {
+            max_bytes
+        };
+        let seg = match WalSegment::read(&open.wal, start.offset, start.salts, limit) {
+            Ok(seg) => seg,
+            Err(SqliteError::PrevFrameMismatch { .. } | SqliteError::HeaderSaltMismatch { .. }) => {
+                start = SyncStart {
+                    offset: WAL_HEADER_SIZE,
+                    salts: None,
+                    snapshot: Some("previous WAL frame changed"),
+                };
+                WalSegment::read(&open.wal, start.offset, None, 0).map_err(sq)?
+            }
+            Err(e) => return Err(sq(e)),
+        };
+        let wal_size = open.wal.size().map_err(sq)?;
+        let size = seg.end_offset - start.offset;
+        tracing::debug!(
+            db = %db_path.display(),
+            start = start.offset,
+            snapshot = ?start.snapshot,
+            end = seg.end_offset,
+            valid_end = seg.valid_end,
+            stop = ?seg.stop,
+            wal_size,
+            salts = ?seg.salts,
+            "read WAL"
+        );
+        self.unsynced_wal_bytes = seg.valid_end - seg.end_offset;
+        if start.snapshot.is_none() && size == 0 {
+            // Nothing new, and the WAL was verified to still hold the previous sync's frames
+            // at the resume offset: from here on the lock pins it.
+            if let Some(p) = self.prev.as_mut() {
+                p.synced_to_wal_end = seg.end_offset == wal_size || wal_size <= WAL_HEADER_SIZE;
+                p.lock_held = open.conn.holds_read_lock();
+            }
+            self.last_synced_wal_offset = start.offset;
+            return Ok((None, false));
+        }
+
+        let page_size = open.page_size;
+        let commit = match seg.commit {
+            Some(c) => c,
+            None => open.conn.db_file().page_count(page_size).map_err(sq)?,
+        };
+        let txid = prev.map_or(Txid(1), |p| p.header.max_txid.next());
+        let mut header = Header::new(page_size, commit, txid, txid, now_ms());
+        header.wal_offset = start.offset as i64;
+        header.wal_size = size as i64;
+        (header.wal_salt1, header.wal_salt2) = seg.salts;
+
+        let lock = header.lock_pgno();
+        let pages: Vec<u32> = if start.snapshot.is_some() || txid == Txid(1) {
+            (1..=commit).filter(|p| *p != lock).collect()
+        } else {
+            let prev_commit = prev.map_or(0, |p| p.header.commit);
+            let mut set: BTreeSet<u32> = seg.pages.keys().copied().collect();
+            set.extend((prev_commit + 1..=commit).filter(|p| *p != lock));
+            set.into_iter().collect()
+        };
+        let conn = &open.conn;
+        let wal = &open.wal;
+        let bytes = self.meta.write_l0(txid, |w| {
+            let mut enc = Encoder::new(w, header).map_err(|source| EngineError::Ltx {
+                path: db_path.clone(),
+                source,
+            })?;
+            let mut page = vec![0u8; page_size as usize];
+            for pgno in pages {
+                if !seg.read_page(wal, pgno, &mut page).map_err(sq)? {
+                    read_db_page(conn, pgno, page_size, &mut page).map_err(sq)?;
+                }
+                enc.encode_page(pgno, &page)
+                    .map_err(|source| EngineError::Ltx {
+                        path: db_path.clone(),
+                        source,
+                    })?;
+            }
+            enc.finish(Checksum::ZERO)
+                .map_err(|source| EngineError::Ltx {
+                    path: db_path.clone(),
+                    source,
+                })?;
+            Ok(())
+        })?;
+
+        let end = start.offset + size;
+        self.prev = Some(PreviousSync {
+            header,
+            synced_to_wal_end: end == wal_size,
+            lock_held: open.conn.holds_read_lock(),
+        });
+        self.last_synced_wal_offset = end;
+        self.synced_since_checkpoint = true;
+        let file = SyncedFile {
+            txid,
+            bytes,
+            commit,
+            snapshot: start.snapshot.or((txid == Txid(1)).then_some("first sync")),
+        };
+        Ok((Some(file), seg.limited && end < wal_size))
+    }
+
+    /// Litestream's checkpoint policy, evaluated after a sync reached the WAL end.
+    fn checkpoint_if_needed(
+        &mut self,
+        wal_size_before: u64,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        let page_size = self.page_size();
+        if page_size == 0 {
+            return Ok(());
+        }
+        let wal_bytes = |pages: u64| WAL_HEADER_SIZE + pages * frame_size(page_size);
+        let logical = self.last_synced_wal_offset;
+        if self.settings.truncate_page_n > 0
+            && wal_size_before >= wal_bytes(self.settings.truncate_page_n)
+        {
+            let passive = self.checkpoint(CheckpointMode::Passive, report)?;
+            if !(passive.restarted
+                && self.last_synced_wal_offset < wal_bytes(self.settings.truncate_page_n))
+            {
+                self.checkpoint(CheckpointMode::Truncate, report)?;
+            }
+            return Ok(());
+        }
+        if self.settings.min_checkpoint_page_count > 0
+            && logical >= wal_bytes(self.settings.min_checkpoint_page_count)
+        {
+            self.checkpoint(CheckpointMode::Passive, report)?;
+            return Ok(());
+        }
+        if let Some(interval) = self.settings.checkpoint_interval
+            && self.synced_since_checkpoint
+            && self.last_checkpoint.elapsed() >= interval
+            && logical > wal_bytes(1)
+        {
+            self.checkpoint(CheckpointMode::Passive, report)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one checkpoint with Litestream's procedure and syncs whatever it changed.
+    fn checkpoint(
+        &mut self,
+        mode: CheckpointMode,
+        report: &mut SyncReport,
+    ) -> Result<CheckpointReport, EngineError> {
+        let db_path = self.db_path.clone();
+        let sq = |e| EngineError::sqlite(&db_path, e);
+        let before = self.open_ref()?.wal.read_header().map_err(sq)?;
+        if mode == CheckpointMode::Passive {
+            self.open_ref()?.conn.begin_barrier().map_err(sq)?;
+            // Nothing can commit now: capture the last frames before the lock is released.
+            if let Err(e) = self.sync_to_end(report) {
+                let _ = self.open_ref()?.conn.end_barrier();
+                return Err(e);
+            }
+        }
+        let open = self.open_ref()?;
+        let outcome = (|| {
+            open.conn.release_read_lock()?;
+            let result = open.conn.checkpoint(mode);
+            open.conn.acquire_read_lock()?;
+            result
+        })();
+        let end = open.conn.end_barrier();
+        let result = outcome.map_err(sq)?;
+        end.map_err(sq)?;
+        open.conn.bump_seq().map_err(sq)?;
+        let after = open.wal.read_header().map_err(sq)?;
+        let restarted = after.salts() != before.salts();
+        self.last_checkpoint = Instant::now();
+        self.synced_since_checkpoint = false;
+        if restarted {
+            if let Some(p) = self.prev.as_mut() {
+                // A PASSIVE checkpoint ran under the barrier: nothing was lost while the lock
+                // was down. Other modes ran without it: take a boundary snapshot.
+                p.lock_held = mode == CheckpointMode::Passive;
+            }
+            if mode == CheckpointMode::Passive {
+                self.sync_to_end(report)?;
+            } else {
+                self.open_ref()?.conn.begin_barrier().map_err(sq)?;
+                let snap = self.sync_once(Some("checkpoint boundary"));
+                let _ = self.open_ref()?.conn.end_barrier();
+                let (file, _) = snap?;
+                report.files.extend(file);
+            }
+        }
+        let checkpoint = CheckpointReport {
+            mode,
+            result,
+            restarted,
+        };
+        report.checkpoints.push(checkpoint.clone());
+        Ok(checkpoint)
+    }
+
+    /// Syncs, then runs a checkpoint of `mode` now with the same procedure as the automatic
+    /// ones (PASSIVE under the write barrier; other modes followed by a boundary snapshot when
+    /// they restarted the WAL).
+    pub fn checkpoint_now(&mut self, mode: CheckpointMode) -> Result<SyncReport, EngineError> {
+        let mut report = self.sync()?;
+        self.checkpoint(mode, &mut report)?;
+        report.wal_size = self.wal_size()?;
+        report.unsynced_wal_bytes = self.unsynced_wal_bytes;
+        Ok(report)
+    }
+
+    /// Writes a snapshot of the database at the local position (pages 1..commit from the WAL
+    /// up to the last synced offset, else from the database file) as an LTX file with MinTXID
+    /// 1 and MaxTXID = the local TXID, for the L9 snapshot level. Returns the writer and the
+    /// header. Safe without the write barrier: the read lock keeps every frame past the last
+    /// sync out of the database file.
+    pub fn write_snapshot<W: std::io::Write>(&mut self, w: W) -> Result<(W, Header), EngineError> {
+        let db_path = self.db_path.clone();
+        let sq = |e| EngineError::sqlite(&db_path, e);
+        let ltx = |source| EngineError::Ltx {
+            path: db_path.clone(),
+            source,
+        };
+        let Some(prev) = self.prev else {
+            return Err(EngineError::Config(format!(
+                "{} has no local position yet; a snapshot needs one sync first",
+                db_path.display()
+            )));
+        };
+        if !prev.lock_held {
+            return Err(EngineError::Config(format!(
+                "{}: the WAL is not pinned since the last sync; sync first",
+                db_path.display()
+            )));
+        }
+        let end = self.last_synced_wal_offset;
+        let open = self.open.as_mut().ok_or_else(|| {
+            sq(SqliteError::DatabaseMissing {
+                path: db_path.clone(),
+            })
+        })?;
+        let page_size = open.page_size;
+        let salts = (prev.header.wal_salt1, prev.header.wal_salt2);
+        let seg = if end > WAL_HEADER_SIZE {
+            let seg = WalSegment::read(
+                &open.wal,
+                WAL_HEADER_SIZE,
+                Some(salts),
+                end - WAL_HEADER_SIZE,
+            )
+            .map_err(sq)?;
+            if seg.end_offset != end {
+                return Err(EngineError::Config(format!(
+                    "{}: the WAL no longer holds the synced frames (ends at {}, synced to {end}); sync first",
+                    db_path.display(),
+                    seg.end_offset
+                )));
+            }
+            Some(seg)
+        } else {
+            None
+        };
+        let commit = prev.header.commit;
+        let mut header = Header::new(page_size, commit, Txid(1), prev.header.max_txid, now_ms());
+        // As Litestream: the WAL range of the last frame included, and the current salts.
+        let fs = frame_size(page_size);
+        (header.wal_offset, header.wal_size) = if end >= WAL_HEADER_SIZE + fs {
+            ((end - fs) as i64, fs as i64)
+        } else {
+            (WAL_HEADER_SIZE as i64, 0)
+        };
+        (header.wal_salt1, header.wal_salt2) = salts;
+        let mut enc = Encoder::new(w, header).map_err(ltx)?;
+        let mut page = vec![0u8; page_size as usize];
+        let lock = header.lock_pgno();
+        for pgno in (1..=commit).filter(|p| *p != lock) {
+            let from_wal = match &seg {
+                Some(seg) => seg.read_page(&open.wal, pgno, &mut page).map_err(sq)?,
+                None => false,
+            };
+            if !from_wal {
+                read_db_page(&open.conn, pgno, page_size, &mut page).map_err(sq)?;
+            }
+            enc.encode_page(pgno, &page).map_err(ltx)?;
+        }
+        let (w, _) = enc.finish(Checksum::ZERO).map_err(ltx)?;
+        Ok((w, header))
+    }
+
+    /// Discards local L0 files and forgets the position (`litestream reset`).
+    pub fn reset(&mut self) -> Result<(), EngineError> {
+        self.meta.wipe()?;
+        self.prev = None;
+        self.last_synced_wal_offset = 0;
+        Ok(())
+    }
+}
+
+/// Reads a page from the database file; a page beyond its end reads as zeros, as SQLite does.
+fn read_db_page(
+    conn: &EngineConnection,
+    pgno: u32,
+    page_size: u32,
+    buf: &mut [u8],
+) -> Result<(), SqliteError> {
+    match conn.db_file().read_page(pgno, page_size, buf) {
+        Ok(()) => Ok(()),
+        Err(SqliteError::PageOutOfRange { .. }) => {
+            buf.fill(0);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,696 @@
+//! One task per database: it wakes on WAL change notifications (with polling as the
+//! fallback), syncs new frames into L0 files, uploads them, takes snapshots, answers
+//! commands, backs off after errors, and makes a final sync at shutdown.
+//!
+//! Blocking work (SQLite, files, encoding) runs on tokio's blocking pool; the task keeps its
+//! [`DbSync`] and hands it over for each blocking call.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use tokio::sync::{Notify, broadcast, mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::ltx::{FileName, Header, Txid};
+use crate::storage::ReplicaClient;
+
+use chrono::Utc;
+
+use super::backoff::Backoff;
+use super::command::EngineCommand;
+use super::compaction::{SNAPSHOT_LEVEL, compact_level};
+use super::db_sync::{DbSync, SyncReport};
+use super::error::EngineError;
+use super::event::EngineEvent;
+use super::lag::LagTracker;
+use super::level_contiguity::verify_level_contiguity;
+use super::level_schedule::LevelSchedule;
+use super::meta_dir::sync_dir;
+use super::retention::{enforce_l0_retention, enforce_snapshot_retention};
+use super::status::{DatabaseStatus, EngineSnapshot, ReplicationState};
+use super::wal_watcher::WalWatcher;
+
+/// Everything one database task needs, resolved from the configuration.
+#[derive(Debug, Clone)]
+pub struct DbTaskParams {
+    /// Position of this database in [`EngineSnapshot::databases`].
+    pub index: usize,
+    /// Absolute database path.
+    pub db_path: PathBuf,
+    /// Meta directory override.
+    pub meta_path: Option<PathBuf>,
+    /// Sync and checkpoint settings.
+    pub sync: super::db_sync::SyncSettings,
+    /// Polling fallback: the longest time between two looks at the WAL.
+    pub monitor_interval: Duration,
+    /// Shortest time between two syncs, so a write storm is batched.
+    pub min_sync_interval: Duration,
+    /// L9 snapshot interval (`None`: off).
+    pub snapshot_interval: Option<Duration>,
+    /// L9 snapshot retention (`None`: keep every snapshot).
+    pub snapshot_retention: Option<Duration>,
+    /// Compaction intervals of L1, L2, … (Litestream's `levels`).
+    pub levels: Vec<Duration>,
+    /// How long L0 files are kept once compacted into L1.
+    pub l0_retention: Duration,
+    /// How often L0 retention runs.
+    pub l0_retention_check_interval: Duration,
+    /// `retention.enabled`: false keeps every remote file (local cleanup still happens).
+    pub retention_enabled: bool,
+    /// `verify-compaction`: check level contiguity after each compaction.
+    pub verify_compaction: bool,
+    /// Total time the final sync at shutdown keeps retrying.
+    pub shutdown_sync_timeout: Duration,
+    /// Delay between those retries.
+    pub shutdown_sync_interval: Duration,
+    /// Replica URL without secrets, for display and errors.
+    pub replica_url: String,
+}
+
+/// The channels every task publishes on.
+#[derive(Debug)]
+pub struct Shared {
+    /// The latest state of every database.
+    pub snapshot: watch::Sender<EngineSnapshot>,
+    /// Discrete events (lagging receivers lose the oldest).
+    pub events: broadcast::Sender<EngineEvent>,
+}
+
+/// The task's state.
+pub struct DbTask {
+    p: DbTaskParams,
+    shared: Arc<Shared>,
+    client: Arc<ReplicaClient>,
+    sync: Option<DbSync>,
+    initialized: bool,
+    replica_txid: Option<Txid>,
+    pending_sizes: BTreeMap<u64, u64>,
+    lag: LagTracker,
+    backoff: Backoff,
+    paused: bool,
+    retry_at: Option<tokio::time::Instant>,
+    last_sync_at: Option<tokio::time::Instant>,
+    next_snapshot: Option<tokio::time::Instant>,
+    snapshot_schedule: Option<LevelSchedule>,
+    /// Per compaction level (index 0 is L1): its schedule and next run.
+    level_schedules: Vec<(LevelSchedule, tokio::time::Instant)>,
+    next_l0_retention: tokio::time::Instant,
+    status: DatabaseStatus,
+}
+
+impl DbTask {
+    /// Prepares the task; nothing is opened until it runs.
+    pub fn new(
+        p: DbTaskParams,
+        shared: Arc<Shared>,
+        client: Arc<ReplicaClient>,
+    ) -> Result<Self, EngineError> {
+        let sync = DbSync::new(p.db_path.clone(), p.meta_path.clone(), p.sync.clone())?;
+        let status = DatabaseStatus::new(
+            p.db_path.clone(),
+            client.replica_type().to_string(),
+            p.replica_url.clone(),
+        );
+        let backoff = Backoff::new(p.monitor_interval.max(Duration::from_millis(100)));
+        Ok(DbTask {
+            p,
+            shared,
+            client,
+            sync: Some(sync),
+            initialized: false,
+            replica_txid: None,
+            pending_sizes: BTreeMap::new(),
+            lag: LagTracker::default(),
+            backoff,
+            paused: false,
+            retry_at: None,
+            last_sync_at: None,
+            next_snapshot: None,
+            snapshot_schedule: None,
+            level_schedules: Vec::new(),
+            next_l0_retention: tokio::time::Instant::now(),
+            status,
+        })
+    }
+
+    /// Runs until `shutdown` is cancelled, then makes the final sync and returns.
+    pub async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<EngineCommand>,
+        shutdown: CancellationToken,
+    ) {
+        let changed = Arc::new(Notify::new());
+        let watcher = WalWatcher::start(&self.p.db_path, Arc::clone(&changed));
+        if let Err(e) = &watcher {
+            tracing::warn!(db = %self.p.db_path.display(), "file notifications unavailable, polling only: {e}");
+        }
+        // Every level and the snapshot level run once at start, then on their UTC-aligned
+        // interval boundaries, as Litestream schedules them.
+        let start = tokio::time::Instant::now();
+        self.snapshot_schedule = self.p.snapshot_interval.map(LevelSchedule::new);
+        self.next_snapshot = self.p.snapshot_interval.map(|_| start);
+        self.level_schedules = self
+            .p
+            .levels
+            .iter()
+            .map(|i| (LevelSchedule::new(*i), start))
+            .collect();
+        self.next_l0_retention = start + self.p.l0_retention_check_interval;
+        self.step(true).await;
+        loop {
+            let now = tokio::time::Instant::now();
+            let poll_at = now + self.p.monitor_interval;
+            let maintenance = self.next_maintenance().filter(|_| self.retry_at.is_none());
+            let wake = [Some(poll_at), self.retry_at, maintenance]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(poll_at);
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                Some(cmd) = commands.recv() => self.command(cmd).await,
+                () = changed.notified() => {
+                    self.lag.wal_changed(Instant::now());
+                    // Batch a burst of commits into one sync.
+                    if let Some(last) = self.last_sync_at {
+                        let ready = last + self.p.min_sync_interval;
+                        tokio::time::sleep_until(ready).await;
+                    }
+                    self.step(false).await;
+                }
+                () = tokio::time::sleep_until(wake) => {
+                    self.step(true).await;
+                }
+            }
+        }
+        drop(watcher);
+        self.shutdown().await;
+    }
+
+    /// The earliest due time of compaction, snapshot and retention work.
+    fn next_maintenance(&self) -> Option<tokio::time::Instant> {
+        let levels = self.level_schedules.iter().map(|(_, at)| *at);
+        let retention = (!self.p.l0_retention.is_zero()).then_some(self.next_l0_retention);
+        levels.chain(self.next_snapshot).chain(retention).min()
+    }
+
+    /// One round: sync, upload, and the maintenance that is due (when `maintenance`); errors
+    /// are recorded with backoff.
+    async fn step(&mut self, maintenance: bool) {
+        if self.paused {
+            return;
+        }
+        if let Some(at) = self.retry_at
+            && at > tokio::time::Instant::now()
+        {
+            return;
+        }
+        let result = async {
+            self.replicate().await?;
+            if maintenance && self.initialized {
+                self.maintain().await?;
+            }
+            Ok::<(), EngineError>(())
+        }
+        .await;
+        self.record(result);
+    }
+
+    /// Runs every due compaction level (lowest first), the L9 snapshot with its retention, and
+    /// L0 retention (also right after each L1 compaction, as Litestream does).
+    async fn maintain(&mut self) -> Result<(), EngineError> {
+        let now = tokio::time::Instant::now();
+        let meta = self.sync.as_ref().map(|s| s.meta().clone());
+        let mut l1_compacted = false;
+        for i in 0..self.level_schedules.len() {
+            if self.level_schedules[i].1 > now {
+                continue;
+            }
+            let level = (i + 1) as u8;
+            let interval = self.level_schedules[i].0.interval();
+            let wall = Utc::now();
+            let next = self.level_schedules[i].0.next_run(wall);
+            self.level_schedules[i].1 = now + super::level_schedule::delay_until(wall, next);
+            if let Some(file) =
+                compact_level(&self.client, meta.as_ref(), level, interval, wall).await?
+            {
+                l1_compacted |= level == 1;
+                self.emit(EngineEvent::Compacted {
+                    db: self.p.db_path.clone(),
+                    level,
+                    min_txid: file.min_txid,
+                    max_txid: file.max_txid,
+                    bytes: file.size,
+                });
+                if self.p.verify_compaction {
+                    for problem in verify_level_contiguity(&self.client, level).await? {
+                        tracing::warn!(db = %self.p.db_path.display(), "compaction verification: {problem}");
+                    }
+                }
+            }
+        }
+        if let Some(at) = self.next_snapshot
+            && at <= now
+        {
+            self.snapshot(false).await?;
+            if let Some(retention) = self.p.snapshot_retention {
+                let levels: Vec<u8> = (1..=self.level_schedules.len() as u8).collect();
+                let report = enforce_snapshot_retention(
+                    &self.client,
+                    retention,
+                    &levels,
+                    Utc::now(),
+                    self.p.retention_enabled,
+                )
+                .await?;
+                for (level, files) in report.counts() {
+                    if files > 0 {
+                        self.emit(EngineEvent::RetentionApplied {
+                            db: self.p.db_path.clone(),
+                            level,
+                            files,
+                        });
+                    }
+                }
+            }
+        }
+        if !self.p.l0_retention.is_zero() && (l1_compacted || self.next_l0_retention <= now) {
+            self.next_l0_retention = now + self.p.l0_retention_check_interval;
+            let report = enforce_l0_retention(
+                &self.client,
+                meta.as_ref(),
+                self.p.l0_retention,
+                Utc::now(),
+                self.p.retention_enabled,
+            )
+            .await?;
+            let deleted = report.deletion.files.len();
+            if deleted > 0 {
+                self.emit(EngineEvent::RetentionApplied {
+                    db: self.p.db_path.clone(),
+                    level: 0,
+                    files: deleted,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, result: Result<(), EngineError>) {
+        match result {
+            Ok(()) => {
+                if self.backoff.failures() > 0 {
+                    self.emit(EngineEvent::Recovered {
+                        db: self.p.db_path.clone(),
+                    });
+                }
+                self.backoff.succeed();
+                self.retry_at = None;
+                self.status.last_error = None;
+            }
+            Err(e) => {
+                let delay = self.backoff.fail();
+                self.retry_at = Some(tokio::time::Instant::now() + delay);
+                let message = e.to_string();
+                tracing::warn!(db = %self.p.db_path.display(), retry_in = ?delay, "replication error: {message}");
+                self.status.last_error = Some(message.clone());
+                self.replica_txid = None;
+                self.emit(EngineEvent::Error {
+                    db: self.p.db_path.clone(),
+                    message,
+                });
+            }
+        }
+        self.status.consecutive_errors = self.backoff.failures();
+        self.publish();
+    }
+
+    /// Opens the database on first use, syncs, and uploads everything pending.
+    async fn replicate(&mut self) -> Result<(), EngineError> {
+        if !self.initialized {
+            let opened = self.blocking(|s| s.open()).await?;
+            if !opened {
+                self.status.state = ReplicationState::WaitingForDatabase;
+                return Ok(());
+            }
+            self.catch_up_with_replica().await?;
+            self.initialized = true;
+        }
+        let report: SyncReport = self.blocking(|s| s.sync()).await?;
+        self.last_sync_at = Some(tokio::time::Instant::now());
+        self.after_sync(&report);
+        self.upload_pending().await?;
+        self.status.state = ReplicationState::Replicating;
+        Ok(())
+    }
+
+    fn after_sync(&mut self, report: &SyncReport) {
+        for f in &report.files {
+            self.pending_sizes.insert(f.txid.0, f.bytes);
+            self.lag.synced(f.txid.0);
+            self.status.last_sync = Some(SystemTime::now());
+            self.emit(EngineEvent::Synced {
+                db: self.p.db_path.clone(),
+                txid: f.txid,
+                snapshot: f.snapshot.is_some(),
+                reason: f.snapshot.map(str::to_string),
+                bytes: f.bytes,
+            });
+        }
+        if report.files.is_empty() && report.unsynced_wal_bytes == 0 {
+            self.lag.nothing_pending_in_wal();
+        }
+        for c in &report.checkpoints {
+            self.emit(EngineEvent::Checkpoint {
+                db: self.p.db_path.clone(),
+                mode: c.mode.as_str().to_string(),
+                restarted: c.restarted,
+            });
+        }
+        self.status.wal_size = report.wal_size;
+        self.status.db_size = report.db_size;
+        self.status.page_size = self
+            .sync
+            .as_ref()
+            .map_or(self.status.page_size, DbSync::page_size);
+        self.status.lag.pending_bytes =
+            report.unsynced_wal_bytes + self.pending_sizes.values().sum::<u64>();
+    }
+
+    /// The behind-replica check (ref §2.8): when the replica's newest L0 file is ahead of the
+    /// local one (the database was restored, or the meta directory is stale), the local L0
+    /// files are replaced by that newest file so TXIDs continue after it.
+    async fn catch_up_with_replica(&mut self) -> Result<(), EngineError> {
+        let remote = self.replica_max_txid().await?;
+        let local = self.sync.as_ref().and_then(DbSync::local_txid);
+        self.replica_txid = Some(remote);
+        if remote.0 == 0 || local.is_some_and(|l| l >= remote) {
+            self.pending_sizes.clear();
+            return Ok(());
+        }
+        let name = FileName::new(remote, remote);
+        let bytes = self
+            .client
+            .read_ltx(0, name)
+            .await
+            .map_err(|e| self.replica_error(e))?;
+        self.blocking(move |s| {
+            s.meta().wipe()?;
+            let dir = s.meta().l0_dir();
+            let path = dir.join(name.to_string());
+            let tmp = path.with_extension("ltx.tmp");
+            std::fs::write(&tmp, &bytes)
+                .map_err(|e| EngineError::io("writing downloaded L0 file", &tmp, e))?;
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| EngineError::io("fsyncing downloaded L0 file", &tmp, e))?;
+            std::fs::rename(&tmp, &path)
+                .map_err(|e| EngineError::io("renaming downloaded L0 file", &path, e))?;
+            sync_dir(&dir)?;
+            s.reload_position()
+        })
+        .await?;
+        self.pending_sizes.clear();
+        tracing::info!(db = %self.p.db_path.display(), replica_txid = %remote, "local position was behind the replica; continuing after it");
+        Ok(())
+    }
+
+    async fn replica_max_txid(&mut self) -> Result<Txid, EngineError> {
+        let files = self
+            .client
+            .list_ltx_files(0, Txid(0))
+            .await
+            .map_err(|e| self.replica_error(e))?;
+        Ok(files.iter().map(|f| f.max_txid).max().unwrap_or(Txid(0)))
+    }
+
+    /// Uploads local L0 files above the replica position, oldest first.
+    async fn upload_pending(&mut self) -> Result<(), EngineError> {
+        let Some(local) = self.sync.as_ref().and_then(DbSync::local_txid) else {
+            return Ok(());
+        };
+        let mut replica = match self.replica_txid {
+            Some(t) => t,
+            None => {
+                let t = self.replica_max_txid().await?;
+                self.replica_txid = Some(t);
+                t
+            }
+        };
+        while replica < local {
+            let txid = replica.next();
+            let name = FileName::new(txid, txid);
+            let path = self
+                .sync
+                .as_ref()
+                .map(|s| s.meta().l0_path(txid))
+                .unwrap_or_default();
+            let bytes = tokio::fs::read(&path)
+                .await
+                .map_err(|e| EngineError::io("reading L0 file for upload", &path, e))?;
+            let timestamp = header_timestamp(&bytes).map_err(|source| EngineError::Ltx {
+                path: path.clone(),
+                source,
+            })?;
+            let size = bytes.len() as u64;
+            let started = Instant::now();
+            self.client
+                .write_ltx(0, name, Bytes::from(bytes), timestamp)
+                .await
+                .map_err(|e| self.replica_error(e))?;
+            replica = txid;
+            self.replica_txid = Some(txid);
+            self.pending_sizes.remove(&txid.0);
+            self.lag.uploaded(txid.0);
+            self.status.last_upload = Some(SystemTime::now());
+            self.emit(EngineEvent::Uploaded {
+                db: self.p.db_path.clone(),
+                level: 0,
+                name: name.to_string(),
+                bytes: size,
+                duration: started.elapsed(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Builds an L9 snapshot from the live database and uploads it, unless the newest one is
+    /// already at the local position (or `force`). Returns its TXID.
+    async fn snapshot(&mut self, force: bool) -> Result<Option<Txid>, EngineError> {
+        if let Some(schedule) = self.snapshot_schedule.as_mut() {
+            let wall = Utc::now();
+            let next = schedule.next_run(wall);
+            self.next_snapshot =
+                Some(tokio::time::Instant::now() + super::level_schedule::delay_until(wall, next));
+        }
+        let Some(local) = self.sync.as_ref().and_then(DbSync::local_txid) else {
+            return Ok(None);
+        };
+        let newest = self
+            .client
+            .list_ltx_files(SNAPSHOT_LEVEL, Txid(0))
+            .await
+            .map_err(|e| self.replica_error(e))?
+            .into_iter()
+            .map(|f| f.max_txid)
+            .max();
+        if !force && newest.is_some_and(|n| n >= local) {
+            return Ok(newest);
+        }
+        let (bytes, header): (Vec<u8>, Header) =
+            self.blocking(|s| s.write_snapshot(Vec::new())).await?;
+        let name = FileName::new(Txid(1), header.max_txid);
+        let size = bytes.len() as u64;
+        self.client
+            .write_ltx(SNAPSHOT_LEVEL, name, Bytes::from(bytes), header.timestamp)
+            .await
+            .map_err(|e| self.replica_error(e))?;
+        self.emit(EngineEvent::SnapshotTaken {
+            db: self.p.db_path.clone(),
+            txid: header.max_txid,
+            bytes: size,
+        });
+        Ok(Some(header.max_txid))
+    }
+
+    async fn command(&mut self, cmd: EngineCommand) {
+        match cmd {
+            EngineCommand::SyncNow { reply, .. } => {
+                self.retry_at = None;
+                let result = self.replicate().await;
+                let failed = result.as_ref().err().map(ToString::to_string);
+                self.record(result);
+                let _ = reply.send(match failed {
+                    None => Ok(self.replica_txid),
+                    Some(message) => Err(EngineError::Replica {
+                        url: self.p.replica_url.clone(),
+                        message,
+                    }),
+                });
+            }
+            EngineCommand::SnapshotNow { reply, .. } => {
+                let result = async {
+                    self.replicate().await?;
+                    self.snapshot(true).await
+                }
+                .await;
+                let out = match &result {
+                    Ok(t) => Ok(*t),
+                    Err(e) => Err(EngineError::Replica {
+                        url: self.p.replica_url.clone(),
+                        message: e.to_string(),
+                    }),
+                };
+                self.record(result.map(|_| ()));
+                let _ = reply.send(out);
+            }
+            EngineCommand::Pause { reply, .. } => {
+                self.paused = true;
+                self.status.state = ReplicationState::Paused;
+                self.emit(EngineEvent::StateChanged {
+                    db: self.p.db_path.clone(),
+                    state: "paused".into(),
+                });
+                self.publish();
+                let _ = reply.send(Ok(self.replica_txid));
+            }
+            EngineCommand::Resume { reply, .. } => {
+                self.paused = false;
+                self.status.state = ReplicationState::Replicating;
+                self.emit(EngineEvent::StateChanged {
+                    db: self.p.db_path.clone(),
+                    state: "replicating".into(),
+                });
+                self.step(false).await;
+                let _ = reply.send(Ok(self.replica_txid));
+            }
+            EngineCommand::Reset { reply, .. } => {
+                let result = self.blocking(|s| s.reset()).await;
+                self.initialized = false;
+                self.replica_txid = None;
+                self.pending_sizes.clear();
+                let out = result.map(|()| None);
+                let _ = reply.send(out);
+                self.step(false).await;
+            }
+        }
+    }
+
+    /// The final sync: retried every `shutdown-sync-interval` for up to
+    /// `shutdown-sync-timeout`, then the connection is closed (releasing the read lock).
+    async fn shutdown(mut self) {
+        if self.initialized && !self.paused {
+            let deadline = tokio::time::Instant::now() + self.p.shutdown_sync_timeout;
+            loop {
+                match self.replicate().await {
+                    Ok(()) => break,
+                    Err(e)
+                        if tokio::time::Instant::now() + self.p.shutdown_sync_interval
+                            < deadline =>
+                    {
+                        tracing::warn!(db = %self.p.db_path.display(), "final sync failed, retrying: {e}");
+                        tokio::time::sleep(self.p.shutdown_sync_interval).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(db = %self.p.db_path.display(), "final sync failed: {e}");
+                        self.status.last_error = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = self.blocking(|s| s.close()).await;
+        self.status.state = ReplicationState::Stopped;
+        self.publish();
+    }
+
+    /// Runs `f` on the blocking pool with the task's [`DbSync`].
+    async fn blocking<T: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&mut DbSync) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let Some(mut sync) = self.sync.take() else {
+            return Err(EngineError::Config(
+                "internal: the database state is in use".into(),
+            ));
+        };
+        let joined = tokio::task::spawn_blocking(move || {
+            let result = f(&mut sync);
+            (sync, result)
+        })
+        .await;
+        match joined {
+            Ok((sync, result)) => {
+                self.sync = Some(sync);
+                result
+            }
+            Err(e) => {
+                // The blocking call panicked: start over from the meta directory.
+                self.initialized = false;
+                self.sync = DbSync::new(
+                    self.p.db_path.clone(),
+                    self.p.meta_path.clone(),
+                    self.p.sync.clone(),
+                )
+                .ok();
+                Err(EngineError::Config(format!(
+                    "internal error while syncing: {e}"
+                )))
+            }
+        }
+    }
+
+    fn replica_error(&self, e: crate::storage::StorageError) -> EngineError {
+        EngineError::Replica {
+            url: self.p.replica_url.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        // No receiver is fine: events are informational.
+        let _ = self.shared.events.send(event);
+    }
+
+    fn publish(&mut self) {
+        let local = self.sync.as_ref().and_then(DbSync::local_txid);
+        self.status.local_txid = local;
+        self.status.replica_txid = self.replica_txid;
+        let lag = self.lag.lag(
+            Instant::now(),
+            self.status.lag.pending_bytes,
+            local.map_or(0, |t| t.0),
+            self.replica_txid.map_or(0, |t| t.0),
+        );
+        self.status.lag = lag;
+        if self.status.last_error.is_some() && !self.paused {
+            self.status.state = ReplicationState::Error;
+        }
+        let status = self.status.clone();
+        let index = self.p.index;
+        self.shared.snapshot.send_modify(|s| {
+            s.version += 1;
+            if let Some(slot) = s.databases.get_mut(index) {
+                *slot = status;
+            }
+        });
+    }
+}
+
+/// The header timestamp of an LTX file held in memory.
+fn header_timestamp(bytes: &[u8]) -> Result<i64, crate::ltx::LtxError> {
+    let mut header = [0u8; crate::ltx::HEADER_SIZE];
+    let n = header.len().min(bytes.len());
+    header[..n].copy_from_slice(&bytes[..n]);
+    if n < header.len() {
+        return Err(crate::ltx::LtxError::Truncated {
+            what: "header",
+            offset: 0,
+        });
+    }
+    Ok(Header::from_bytes(&header)?.timestamp)
+}

@@ -1,0 +1,338 @@
+//! The sync path on a real SQLite database: L0 files written from the WAL restore to the
+//! source at every TXID, through growth, shrink, uncommitted transactions, our own checkpoints,
+//! and the recovery rows of Litestream's table (ref §2.6) caused by another process.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use ltx_tui::engine::{DbSync, SyncReport, SyncSettings};
+use ltx_tui::ltx::{CompactOptions, Decoder, FileName, compact};
+use support::sqlite_db::{TestDb, assert_same_dump, canonical_dump_of, integrity_check};
+
+struct Harness {
+    dir: tempfile::TempDir,
+    db: TestDb,
+    sync: DbSync,
+    /// The source's canonical dump at each TXID.
+    dumps: BTreeMap<u64, String>,
+}
+
+impl Harness {
+    fn new(page_size: u32, settings: SyncSettings) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = TestDb::create_in(dir.path(), page_size);
+        db.create_table("items");
+        db.insert_rows("items", 50);
+        let sync = DbSync::new(db.path.clone(), None, settings).unwrap();
+        Harness {
+            dir,
+            db,
+            sync,
+            dumps: BTreeMap::new(),
+        }
+    }
+
+    /// Syncs and records the source's state under every TXID written.
+    fn sync(&mut self) -> SyncReport {
+        let report = self.sync.sync().unwrap();
+        let dump = self.db.canonical_dump();
+        if let Some(last) = report.files.last() {
+            self.dumps.insert(last.txid.0, dump);
+        }
+        report
+    }
+
+    fn reopen(&mut self) {
+        self.sync.close().unwrap();
+        let mut sync = DbSync::new(self.db.path.clone(), None, SyncSettings::default()).unwrap();
+        assert!(sync.open().unwrap());
+        self.sync = sync;
+    }
+
+    /// Restores the database at `txid` from the local L0 files (merged by our compactor,
+    /// materialised from the resulting snapshot) and returns its dump.
+    fn restore(&self, txid: u64) -> String {
+        let l0 = self.sync.meta().l0_dir();
+        let inputs = (1..=txid)
+            .map(|t| {
+                let name = FileName::new(ltx_tui::ltx::Txid(t), ltx_tui::ltx::Txid(t)).to_string();
+                Decoder::new(BufReader::new(File::open(l0.join(name)).unwrap())).unwrap()
+            })
+            .collect();
+        let (merged, header, _) = compact(inputs, Vec::new(), CompactOptions::default()).unwrap();
+        assert!(header.is_snapshot());
+        let out = self.dir.path().join(format!("restored-{txid}.db"));
+        let _ = std::fs::remove_file(&out);
+        Decoder::new(merged.as_slice())
+            .unwrap()
+            .decode_database_to(File::create(&out).unwrap())
+            .unwrap();
+        assert_eq!(integrity_check(&out), "ok", "integrity at txid {txid}");
+        canonical_dump_of(&out)
+    }
+
+    fn assert_every_txid_restores(&self) {
+        for (txid, dump) in &self.dumps {
+            assert_same_dump(
+                &self.restore(*txid),
+                dump,
+                &format!("restore at txid {txid}"),
+            );
+        }
+    }
+}
+
+fn snapshot_reasons(report: &SyncReport) -> Vec<&'static str> {
+    report.files.iter().filter_map(|f| f.snapshot).collect()
+}
+
+#[test]
+fn first_sync_is_a_snapshot_and_increments_restore_to_every_txid() {
+    for page_size in [512, 4096, 65536] {
+        let mut h = Harness::new(
+            page_size,
+            SyncSettings {
+                checkpoint_interval: None,
+                ..SyncSettings::default()
+            },
+        );
+        let first = h.sync();
+        assert_eq!(first.files.len(), 1);
+        assert_eq!(first.files[0].txid.0, 1);
+        assert_eq!(first.files[0].snapshot, Some("first sync"));
+
+        h.db.insert_rows("items", 200); // growth
+        assert!(snapshot_reasons(&h.sync()).is_empty());
+        h.db.update_rows("items", 3);
+        h.sync();
+        h.db.delete_most_rows("items", 10);
+        h.db.vacuum(); // shrink
+        let after_vacuum = h.sync();
+        assert!(
+            after_vacuum.files.iter().all(|f| f.snapshot.is_none()),
+            "{after_vacuum:?}"
+        );
+        h.db.insert_rows("items", 5);
+        h.sync();
+
+        assert!(
+            h.sync().files.is_empty(),
+            "a sync with nothing new writes no file"
+        );
+        assert!(h.dumps.len() >= 5);
+        h.assert_every_txid_restores();
+    }
+}
+
+#[test]
+fn an_uncommitted_transaction_is_left_for_the_next_sync() {
+    let mut h = Harness::new(4096, SyncSettings::default());
+    h.sync();
+    let committed = h.db.canonical_dump();
+    // A second connection with a tiny page cache spills an open transaction's frames into the WAL.
+    let wal_path = h.db.path.with_extension("db-wal");
+    let wal_at_start = std::fs::metadata(&wal_path).unwrap().len();
+    let writer = rusqlite::Connection::open(&h.db.path).unwrap();
+    writer
+        .execute_batch("PRAGMA cache_size = 2; BEGIN;")
+        .unwrap();
+    for i in 0..400 {
+        writer
+            .execute("INSERT INTO items(name, qty, note, payload) VALUES (?1, ?2, 'open', randomblob(300))", rusqlite::params![format!("open {i}"), i])
+            .unwrap_or_else(|e| panic!("insert into the test table: {e}"));
+    }
+    let wal_before = std::fs::metadata(&wal_path).unwrap().len();
+    assert!(
+        wal_before > wal_at_start,
+        "the open transaction spilled frames: {wal_at_start} -> {wal_before}"
+    );
+    let report = h.sync.sync().unwrap();
+    // SQLite rewrites spilled frames in place and fixes their checksums only at commit, so the
+    // open transaction's frames may not even verify yet; either way none may be captured.
+    assert!(
+        report.files.is_empty(),
+        "nothing new was committed: {report:?}"
+    );
+    if let Some(f) = report.files.last() {
+        h.dumps.insert(f.txid.0, committed);
+    }
+    writer.execute_batch("COMMIT").unwrap();
+    h.sync();
+    h.assert_every_txid_restores();
+}
+
+#[test]
+fn a_passive_checkpoint_restarts_the_wal_and_replication_continues_incrementally() {
+    let settings = SyncSettings {
+        min_checkpoint_page_count: 20,
+        checkpoint_interval: None,
+        ..SyncSettings::default()
+    };
+    let mut h = Harness::new(4096, settings);
+    h.sync();
+    let mut restarts = 0;
+    for _ in 0..6 {
+        h.db.insert_rows("items", 300);
+        let report = h.sync();
+        restarts += report.checkpoints.iter().filter(|c| c.restarted).count();
+        assert!(
+            snapshot_reasons(&report).is_empty(),
+            "no snapshot after our own checkpoint: {report:?}"
+        );
+        assert!(
+            report.wal_size < 4 * 1024 * 1024,
+            "the WAL stays small: {}",
+            report.wal_size
+        );
+    }
+    assert!(restarts > 0, "our PASSIVE checkpoints restarted the WAL");
+    h.assert_every_txid_restores();
+}
+
+#[test]
+fn a_passive_checkpoint_that_restarts_the_wal_makes_truncate_unnecessary() {
+    let settings = SyncSettings {
+        min_checkpoint_page_count: 0,
+        truncate_page_n: 30,
+        checkpoint_interval: None,
+        ..SyncSettings::default()
+    };
+    let mut h = Harness::new(4096, settings);
+    h.sync();
+    h.db.insert_rows("items", 600);
+    let report = h.sync();
+    let modes: Vec<&str> = report.checkpoints.iter().map(|c| c.mode.as_str()).collect();
+    assert_eq!(modes, vec!["PASSIVE"], "{report:?}");
+    assert!(report.checkpoints[0].restarted);
+    assert!(snapshot_reasons(&report).is_empty());
+    h.assert_every_txid_restores();
+}
+
+#[test]
+fn a_truncate_checkpoint_is_followed_by_a_boundary_snapshot() {
+    let mut h = Harness::new(
+        4096,
+        SyncSettings {
+            checkpoint_interval: None,
+            ..SyncSettings::default()
+        },
+    );
+    h.sync();
+    h.db.insert_rows("items", 300);
+    let report = h
+        .sync
+        .checkpoint_now(ltx_tui::sqlite::CheckpointMode::Truncate)
+        .unwrap();
+    if let Some(f) = report.files.last() {
+        h.dumps.insert(f.txid.0, h.db.canonical_dump());
+    }
+    assert!(
+        report
+            .checkpoints
+            .iter()
+            .any(|c| c.mode.as_str() == "TRUNCATE" && c.restarted),
+        "{report:?}"
+    );
+    assert_eq!(
+        snapshot_reasons(&report),
+        vec!["checkpoint boundary"],
+        "{report:?}"
+    );
+    h.db.insert_rows("items", 10);
+    assert!(snapshot_reasons(&h.sync()).is_empty());
+    h.assert_every_txid_restores();
+}
+
+#[test]
+fn reopening_with_an_untouched_wal_continues_incrementally() {
+    let mut h = Harness::new(4096, SyncSettings::default());
+    h.sync();
+    h.db.insert_rows("items", 20);
+    h.sync();
+    h.reopen();
+    h.db.insert_rows("items", 20);
+    let report = h.sync();
+    assert_eq!(report.files.len(), 1);
+    assert_eq!(report.files[0].snapshot, None, "{report:?}");
+    h.assert_every_txid_restores();
+}
+
+/// Closes the engine's connection so nothing pins the WAL, lets `outside` act on the
+/// database, reopens and syncs; returns the snapshot reasons of that sync.
+fn interfere(h: &mut Harness, outside: impl FnOnce(&TestDb)) -> Vec<&'static str> {
+    h.sync.close().unwrap();
+    outside(&h.db);
+    h.reopen();
+    let report = h.sync();
+    h.assert_every_txid_restores();
+    snapshot_reasons(&report).to_vec()
+}
+
+fn checkpoint(db: &TestDb, mode: &str) {
+    let (busy, _, _): (i64, i64, i64) = db
+        .conn()
+        .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(busy, 0, "checkpoint {mode} was busy");
+}
+
+#[test]
+fn a_wal_truncated_by_another_process_forces_a_snapshot() {
+    let mut h = Harness::new(4096, SyncSettings::default());
+    h.sync();
+    h.db.insert_rows("items", 50);
+    h.sync();
+    let reasons = interfere(&mut h, |db| {
+        checkpoint(db, "TRUNCATE");
+        db.execute_batch("INSERT INTO items(name, qty) VALUES ('after truncate', 1)");
+    });
+    assert_eq!(reasons, vec!["WAL truncated by another process"]);
+}
+
+#[test]
+fn a_wal_restarted_while_unpinned_forces_a_snapshot() {
+    let mut h = Harness::new(4096, SyncSettings::default());
+    h.sync();
+    h.db.insert_rows("items", 300);
+    h.sync();
+    let reasons = interfere(&mut h, |db| {
+        checkpoint(db, "RESTART");
+        db.execute_batch("INSERT INTO items(name, qty) VALUES ('after restart', 1)");
+    });
+    assert_eq!(reasons, vec!["WAL restarted while it was not pinned"]);
+}
+
+#[test]
+fn a_wal_overwritten_by_another_process_forces_a_snapshot() {
+    let mut h = Harness::new(4096, SyncSettings::default());
+    h.sync();
+    h.db.insert_rows("items", 3);
+    h.sync();
+    let reasons = interfere(&mut h, |db| {
+        checkpoint(db, "RESTART");
+        for _ in 0..20 {
+            db.execute_batch(
+                "INSERT INTO items(name, qty, payload) VALUES ('overwrite', 1, randomblob(3000))",
+            );
+        }
+    });
+    assert_eq!(reasons, vec!["WAL overwritten by another process"]);
+}
+
+#[test]
+fn a_missing_database_is_reported_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.db");
+    let mut sync = DbSync::new(path.clone(), None, SyncSettings::default()).unwrap();
+    assert!(!sync.open().unwrap());
+    let err = sync.sync().unwrap_err();
+    assert!(err.to_string().contains("absent.db"), "{err}");
+    assert!(!Path::new(&path).exists());
+}

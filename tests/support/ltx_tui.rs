@@ -1,0 +1,146 @@
+//! Driving the real `ltx-tui` binary: a headless engine process with a generated config,
+//! stopped by signals, with its stderr kept in a log file for failure messages.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use super::litestream::ReplicaFiles;
+
+/// The path of the `ltx-tui` binary cargo built for this test run.
+pub fn ltx_tui_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ltx-tui"))
+}
+
+/// A config with one database replicated to a `file://` replica; `extra` is appended to the
+/// database entry (indented by four spaces).
+pub fn file_replica_config(db: &Path, replica_dir: &Path, extra_db_keys: &str) -> String {
+    format!(
+        "dbs:\n  - path: {}\n    monitor-interval: 100ms\n{extra_db_keys}    replica:\n      url: file://{}\n",
+        db.display(),
+        replica_dir.display()
+    )
+}
+
+/// A running `ltx-tui --headless` process.
+pub struct Headless {
+    child: Option<Child>,
+    log: PathBuf,
+    status: Option<ExitStatus>,
+}
+
+impl Headless {
+    /// Writes `config` to `<dir>/ltx-tui.yml` and starts `ltx-tui --headless --config` on it.
+    pub fn start(dir: &Path, config: &str) -> Headless {
+        let config_path = dir.join("ltx-tui.yml");
+        fs::write(&config_path, config).unwrap();
+        let log = dir.join("ltx-tui.log");
+        let child = Command::new(ltx_tui_bin())
+            .args(["--headless", "--config"])
+            .arg(&config_path)
+            .env("LOG_LEVEL", "debug")
+            .stdin(Stdio::null())
+            .stdout(File::create(dir.join("ltx-tui.stdout")).unwrap())
+            .stderr(File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Headless {
+            child: Some(child),
+            log,
+            status: None,
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// The last `lines` lines of the process's stderr.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Polls the replica directory every 20 ms until `cond` holds, up to `timeout`; panics with
+    /// the listing and the log tail otherwise, or if the process exits early.
+    pub fn wait_for(
+        &mut self,
+        replica_dir: &Path,
+        what: &str,
+        timeout: Duration,
+        cond: impl Fn(&ReplicaFiles) -> bool,
+    ) -> ReplicaFiles {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let files = ReplicaFiles::read(replica_dir);
+            if cond(&files) {
+                return files;
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!(
+                    "ltx-tui exited ({status}) while waiting for {what}\n{}",
+                    self.log_tail(40)
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {}\n{}",
+                files.summary(),
+                self.log_tail(40)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends `signal` (e.g. "TERM") and waits up to 30 s for the exit status.
+    pub fn stop_with(&mut self, signal: &str) -> ExitStatus {
+        if let Some(status) = self.status {
+            return status;
+        }
+        let mut child = self.child.take().expect("process already stopped");
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!(
+                    "ltx-tui did not exit within 30 s of SIG{signal}\n{}",
+                    self.log_tail(40)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.status = Some(status);
+        status
+    }
+
+    /// Kills the process with SIGKILL (a crash) and reaps it.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            self.status = child.wait().ok();
+        }
+    }
+}
+
+impl Drop for Headless {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
