@@ -170,3 +170,230 @@ fn page_in_l0(path: &Path, pgno: u32, data: &[u8]) -> Result<bool, EngineError> 
     let view = read_page_index(&mut reader).map_err(ltx)?;
     Ok(read_page(&mut reader, &view, pgno).map_err(ltx)?.as_deref() == Some(data))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every row of the recovery table, on hand-built WAL files and L0 files.
+    use std::io::Write;
+
+    use super::*;
+    use crate::ltx::{Checksum, Encoder, FileName, Txid};
+    use crate::sqlite::{FrameHeader, WalByteOrder, WalHeader};
+
+    const PS: u32 = 512;
+    const OLD: (u32, u32) = (7, 70);
+    const NEW: (u32, u32) = (8, 80);
+
+    fn page(tag: u8) -> Vec<u8> {
+        vec![tag; PS as usize]
+    }
+
+    /// A WAL file: a header with `header_salts`, then frames `(pgno, salts, tag)`; every frame
+    /// commits, and the checksum chain restarts whenever the salts change.
+    fn wal(dir: &Path, header_salts: (u32, u32), frames: &[(u32, (u32, u32), u8)]) -> WalFile {
+        let header = WalHeader::new(WalByteOrder::Little, PS, 0, header_salts.0, header_salts.1);
+        let mut bytes = header.encode().to_vec();
+        let mut seed = header.checksum();
+        for &(pgno, salts, tag) in frames {
+            if salts != header_salts {
+                seed = (salts.0, salts.1);
+            }
+            let data = page(tag);
+            let fh = FrameHeader::sealed(WalByteOrder::Little, seed, pgno, pgno, salts, &data);
+            seed = fh.checksum();
+            bytes.extend_from_slice(&fh.encode());
+            bytes.extend_from_slice(&data);
+        }
+        let path = dir.join("db-wal");
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(&bytes)
+            .unwrap();
+        WalFile::open(&path).unwrap()
+    }
+
+    /// An L0 file holding `pgno` with page `tag`, and its header with WAL position
+    /// `(offset, size)` and `salts`.
+    fn l0(
+        dir: &Path,
+        pgno: u32,
+        tag: u8,
+        offset: i64,
+        size: i64,
+        salts: (u32, u32),
+    ) -> (std::path::PathBuf, Header) {
+        let mut h = Header::new(PS, pgno.max(1), Txid(2), Txid(2), 0);
+        (h.wal_offset, h.wal_size, h.wal_salt1, h.wal_salt2) = (offset, size, salts.0, salts.1);
+        let mut enc = Encoder::new(Vec::new(), h).unwrap();
+        enc.encode_page(pgno, &page(tag)).unwrap();
+        let (bytes, _) = enc.finish(Checksum::ZERO).unwrap();
+        let path = dir.join(FileName::new(Txid(2), Txid(2)).to_string());
+        std::fs::write(&path, bytes).unwrap();
+        (path, h)
+    }
+
+    fn prev(header: Header, synced_to_wal_end: bool, lock_held: bool) -> PreviousSync {
+        PreviousSync {
+            header,
+            synced_to_wal_end,
+            lock_held,
+        }
+    }
+
+    fn fs() -> u64 {
+        frame_size(PS)
+    }
+
+    #[test]
+    fn no_previous_file_means_a_first_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wal(dir.path(), OLD, &[(1, OLD, 1)]);
+        assert_eq!(
+            decide(None, &w, Path::new("")).unwrap().snapshot,
+            Some("first sync")
+        );
+    }
+
+    #[test]
+    fn a_previous_file_without_wal_position_means_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wal(dir.path(), OLD, &[(1, OLD, 1)]);
+        let (path, mut h) = l0(dir.path(), 1, 1, 32, 0, OLD);
+        (h.wal_offset, h.wal_size, h.wal_salt1, h.wal_salt2) = (0, 0, 0, 0);
+        let got = decide(Some(&prev(h, true, true)), &w, &path).unwrap();
+        assert_eq!(got.snapshot, Some("previous file has no WAL position"));
+    }
+
+    #[test]
+    fn a_wal_shorter_than_the_resume_offset_is_a_checkpoint_truncation_or_foreign_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wal(dir.path(), NEW, &[(1, NEW, 9)]);
+        let (path, h) = l0(dir.path(), 2, 2, 32, 3 * fs() as i64, OLD);
+        let ours = decide(Some(&prev(h, true, true)), &w, &path).unwrap();
+        assert_eq!(
+            ours,
+            SyncStart {
+                offset: 32,
+                salts: Some(NEW),
+                snapshot: None
+            }
+        );
+        for (end, held) in [(false, true), (true, false)] {
+            let got = decide(Some(&prev(h, end, held)), &w, &path).unwrap();
+            assert_eq!(
+                got.snapshot,
+                Some("WAL truncated by another process"),
+                "synced_to_end {end} lock {held}"
+            );
+        }
+    }
+
+    #[test]
+    fn resume_at_offset_32_depends_on_the_header_salts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, h) = l0(dir.path(), 1, 1, 32, 0, OLD);
+        let same = wal(dir.path(), OLD, &[(1, OLD, 1)]);
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &same, &path).unwrap(),
+            SyncStart {
+                offset: 32,
+                salts: Some(OLD),
+                snapshot: None
+            }
+        );
+        let changed = wal(dir.path(), NEW, &[(1, NEW, 1)]);
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &changed, &path)
+                .unwrap()
+                .snapshot,
+            Some("WAL salts changed")
+        );
+    }
+
+    #[test]
+    fn resume_after_the_first_frame_depends_on_the_header_salts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, h) = l0(dir.path(), 1, 1, 32, fs() as i64, OLD);
+        let same = wal(dir.path(), OLD, &[(1, OLD, 1), (2, OLD, 2)]);
+        let start = 32 + fs();
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &same, &path).unwrap(),
+            SyncStart {
+                offset: start,
+                salts: Some(OLD),
+                snapshot: None
+            }
+        );
+        let changed = wal(dir.path(), NEW, &[(1, NEW, 1), (2, NEW, 2)]);
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &changed, &path)
+                .unwrap()
+                .snapshot,
+            Some("WAL salts changed")
+        );
+    }
+
+    #[test]
+    fn a_changed_previous_frame_means_the_wal_was_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        // The previous sync read frames 0 and 1; frame 1 held page 3 with tag 3.
+        let (path, h) = l0(dir.path(), 3, 3, 32, 2 * fs() as i64, OLD);
+        let other_page = wal(dir.path(), OLD, &[(1, OLD, 1), (3, OLD, 4)]);
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &other_page, &path)
+                .unwrap()
+                .snapshot,
+            Some("WAL overwritten by another process")
+        );
+        let other_salts = wal(dir.path(), NEW, &[(1, NEW, 1), (3, NEW, 3)]);
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &other_salts, &path)
+                .unwrap()
+                .snapshot,
+            Some("WAL overwritten by another process")
+        );
+        let intact = wal(dir.path(), OLD, &[(1, OLD, 1), (3, OLD, 3), (4, OLD, 4)]);
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &intact, &path).unwrap(),
+            SyncStart {
+                offset: 32 + 2 * fs(),
+                salts: Some(OLD),
+                snapshot: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_restarted_wal_with_the_old_frames_still_behind_continues_from_32_only_when_pinned() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, h) = l0(dir.path(), 3, 3, 32, 3 * fs() as i64, OLD);
+        // New frames overwrote frame 0 only; frames 1 and 2 are the old generation.
+        let restarted = wal(dir.path(), NEW, &[(5, NEW, 5), (2, OLD, 2), (3, OLD, 3)]);
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &restarted, &path).unwrap(),
+            SyncStart {
+                offset: 32,
+                salts: Some(NEW),
+                snapshot: None
+            }
+        );
+        assert_eq!(
+            decide(Some(&prev(h, true, false)), &restarted, &path)
+                .unwrap()
+                .snapshot,
+            Some("WAL restarted while it was not pinned")
+        );
+        // A third salt before the old frames: a full or restart checkpoint happened in between.
+        let twice = wal(
+            dir.path(),
+            NEW,
+            &[(5, NEW, 5), (6, (9, 90), 6), (3, OLD, 3)],
+        );
+        assert_eq!(
+            decide(Some(&prev(h, true, true)), &twice, &path)
+                .unwrap()
+                .snapshot,
+            Some("full or restart checkpoint detected")
+        );
+    }
+}
