@@ -1,13 +1,17 @@
 //! `ltx-tui --headless`: the replication engine with no terminal. Logs go to stderr; SIGTERM,
-//! SIGINT and SIGHUP make a final sync of every database and exit 0.
+//! SIGINT and SIGHUP make a final sync of every database and exit 0. With `addr` set, the
+//! Prometheus metrics are served at `http://<addr>/metrics` (the bound address is logged as
+//! `metrics listening on http://HOST:PORT/metrics`); an address that cannot be bound stops
+//! the start with exit code 1.
 
 use std::path::Path;
 
 use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
 
 use super::CommandOutcome;
 use crate::config::{self, Config, LoadOptions};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError, serve_metrics};
 use crate::storage::ReplicaEnv;
 
 /// Runs the engine until a signal arrives.
@@ -55,6 +59,20 @@ async fn serve(config: Config) -> CommandOutcome {
         databases = engine.databases().len(),
         "ltx-tui headless: replicating"
     );
+    let metrics_stop = CancellationToken::new();
+    if let Some(addr) = config.addr.as_deref() {
+        match serve_metrics(addr, engine.metrics(), metrics_stop.clone()).await {
+            Ok(bound) => tracing::info!("metrics listening on http://{bound}/metrics"),
+            Err(e) => {
+                eprintln!("ltx-tui: {e}");
+                engine.shutdown().await;
+                return match e {
+                    EngineError::Config(_) => CommandOutcome::UsageError,
+                    _ => CommandOutcome::Failed,
+                };
+            }
+        }
+    }
     let signals = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
@@ -63,6 +81,7 @@ async fn serve(config: Config) -> CommandOutcome {
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = signals else {
         eprintln!("ltx-tui: cannot install signal handlers");
         engine.shutdown().await;
+        metrics_stop.cancel();
         return CommandOutcome::Failed;
     };
     let name = tokio::select! {
@@ -72,6 +91,7 @@ async fn serve(config: Config) -> CommandOutcome {
     };
     tracing::info!("{name} received: final sync, then exit");
     engine.shutdown().await;
+    metrics_stop.cancel();
     tracing::info!("stopped");
     CommandOutcome::Ok
 }

@@ -14,7 +14,8 @@ pub type Reply = oneshot::Sender<Result<Option<Txid>, EngineError>>;
 /// An operator's request to one database.
 #[derive(Debug)]
 pub enum EngineCommand {
-    /// Sync the WAL now and upload everything pending; replies with the replica TXID.
+    /// Sync the WAL now and upload everything pending; replies with the replica TXID. Works
+    /// while paused too (one sync and upload; the database stays paused).
     SyncNow {
         /// Database path.
         db: PathBuf,

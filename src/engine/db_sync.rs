@@ -55,6 +55,8 @@ pub struct SyncedFile {
     pub txid: Txid,
     /// Its size in bytes.
     pub bytes: u64,
+    /// The WAL bytes it was read from (its header's WALSize).
+    pub wal_bytes: u64,
     /// Database size in pages after it.
     pub commit: u32,
     /// Why it holds every page, if it does.
@@ -70,6 +72,18 @@ pub struct CheckpointReport {
     pub result: CheckpointResult,
     /// True when the WAL restarted (new salts) afterwards.
     pub restarted: bool,
+    /// Time spent checkpointing (read lock released, the pragma, read lock re-acquired).
+    pub duration: Duration,
+}
+
+/// A checkpoint that failed; [`DbSync::take_failed_checkpoints`] hands them out, since the
+/// failure itself travels up as the sync's error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointFailure {
+    /// The mode.
+    pub mode: CheckpointMode,
+    /// Time spent before it failed.
+    pub duration: Duration,
 }
 
 /// What one call to [`DbSync::sync`] did.
@@ -86,6 +100,9 @@ pub struct SyncReport {
     /// Bytes of valid WAL frames after the last commit read (an open transaction's spilled
     /// frames), left for the next sync.
     pub unsynced_wal_bytes: u64,
+    /// The logical synced WAL size: the WAL offset the last sync reached (Litestream's
+    /// `lastSyncedWALOffset`).
+    pub synced_wal_offset: u64,
 }
 
 struct Open {
@@ -105,6 +122,7 @@ pub struct DbSync {
     last_checkpoint: Instant,
     synced_since_checkpoint: bool,
     unsynced_wal_bytes: u64,
+    failed_checkpoints: Vec<CheckpointFailure>,
 }
 
 impl std::fmt::Debug for DbSync {
@@ -143,6 +161,7 @@ impl DbSync {
             last_checkpoint: Instant::now(),
             synced_since_checkpoint: false,
             unsynced_wal_bytes: 0,
+            failed_checkpoints: Vec::new(),
         })
     }
 
@@ -247,7 +266,13 @@ impl DbSync {
             .map(|m| m.len())
             .unwrap_or(0);
         report.unsynced_wal_bytes = self.unsynced_wal_bytes;
+        report.synced_wal_offset = self.last_synced_wal_offset;
         Ok(report)
+    }
+
+    /// The checkpoints that failed since the last call, oldest first.
+    pub fn take_failed_checkpoints(&mut self) -> Vec<CheckpointFailure> {
+        std::mem::take(&mut self.failed_checkpoints)
     }
 
     fn open_ref(&mut self) -> Result<&mut Open, EngineError> {
@@ -406,6 +431,7 @@ impl DbSync {
         let file = SyncedFile {
             txid,
             bytes,
+            wal_bytes: size,
             commit,
             snapshot: start.snapshot.or((txid == Txid(1)).then_some("first sync")),
         };
@@ -469,14 +495,23 @@ impl DbSync {
             }
         }
         let open = self.open_ref()?;
+        let started = Instant::now();
         let outcome = (|| {
             open.conn.release_read_lock()?;
             let result = open.conn.checkpoint(mode);
             open.conn.acquire_read_lock()?;
             result
         })();
+        let duration = started.elapsed();
         let end = open.conn.end_barrier();
-        let result = outcome.map_err(sq)?;
+        let result = match outcome {
+            Ok(result) => result,
+            Err(e) => {
+                self.failed_checkpoints
+                    .push(CheckpointFailure { mode, duration });
+                return Err(sq(e));
+            }
+        };
         end.map_err(sq)?;
         open.conn.bump_seq().map_err(sq)?;
         let after = open.wal.read_header().map_err(sq)?;
@@ -503,6 +538,7 @@ impl DbSync {
             mode,
             result,
             restarted,
+            duration,
         };
         report.checkpoints.push(checkpoint.clone());
         Ok(checkpoint)
@@ -516,6 +552,7 @@ impl DbSync {
         self.checkpoint(mode, &mut report)?;
         report.wal_size = self.wal_size()?;
         report.unsynced_wal_bytes = self.unsynced_wal_bytes;
+        report.synced_wal_offset = self.last_synced_wal_offset;
         Ok(report)
     }
 

@@ -29,6 +29,7 @@ use super::lag::LagTracker;
 use super::level_contiguity::verify_level_contiguity;
 use super::level_schedule::LevelSchedule;
 use super::meta_dir::sync_dir;
+use super::metrics::{DbMetrics, EngineMetrics};
 use super::retention::{enforce_l0_retention, enforce_snapshot_retention};
 use super::status::{DatabaseStatus, EngineSnapshot, ReplicationState};
 use super::wal_watcher::WalWatcher;
@@ -77,6 +78,8 @@ pub struct Shared {
     pub snapshot: watch::Sender<EngineSnapshot>,
     /// Discrete events (lagging receivers lose the oldest).
     pub events: broadcast::Sender<EngineEvent>,
+    /// Every database's Prometheus counters (each task updates the one at its index).
+    pub metrics: EngineMetrics,
 }
 
 /// The task's state.
@@ -99,6 +102,7 @@ pub struct DbTask {
     level_schedules: Vec<(LevelSchedule, tokio::time::Instant)>,
     next_l0_retention: tokio::time::Instant,
     status: DatabaseStatus,
+    metrics: Arc<DbMetrics>,
 }
 
 impl DbTask {
@@ -115,6 +119,11 @@ impl DbTask {
             p.replica_url.clone(),
         );
         let backoff = Backoff::new(p.monitor_interval.max(Duration::from_millis(100)));
+        let metrics = shared
+            .metrics
+            .database(p.index)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(DbMetrics::new(&p.db_path)));
         Ok(DbTask {
             p,
             shared,
@@ -133,6 +142,7 @@ impl DbTask {
             level_schedules: Vec::new(),
             next_l0_retention: tokio::time::Instant::now(),
             status,
+            metrics,
         })
     }
 
@@ -180,7 +190,9 @@ impl DbTask {
                         let ready = last + self.p.min_sync_interval;
                         tokio::time::sleep_until(ready).await;
                     }
-                    self.step(false).await;
+                    // Maintenance that is due runs here too: under a steady writer this
+                    // branch always wins the select, and the timer branch would never fire.
+                    self.step(true).await;
                 }
                 () = tokio::time::sleep_until(wake) => {
                     self.step(true).await;
@@ -247,7 +259,13 @@ impl DbTask {
                     bytes: file.size,
                 });
                 if self.p.verify_compaction {
-                    for problem in verify_level_contiguity(&self.client, level).await? {
+                    let problems = verify_level_contiguity(&self.client, level)
+                        .await
+                        .inspect_err(|_| self.metrics.record_compaction_verify_error())?;
+                    if !problems.is_empty() {
+                        self.metrics.record_compaction_verify_error();
+                    }
+                    for problem in problems {
                         tracing::warn!(db = %self.p.db_path.display(), "compaction verification: {problem}");
                     }
                 }
@@ -288,6 +306,7 @@ impl DbTask {
                 self.p.retention_enabled,
             )
             .await?;
+            self.metrics.record_l0_retention(&report);
             let deleted = report.deletion.files.len();
             if deleted > 0 {
                 self.emit(EngineEvent::RetentionApplied {
@@ -340,12 +359,38 @@ impl DbTask {
             self.catch_up_with_replica().await?;
             self.initialized = true;
         }
-        let report: SyncReport = self.blocking(|s| s.sync()).await?;
+        let started = Instant::now();
+        let result = self.blocking(|s| s.sync()).await;
+        self.record_sync_metrics(started.elapsed(), result.as_ref());
+        let report: SyncReport = result?;
         self.last_sync_at = Some(tokio::time::Instant::now());
         self.after_sync(&report);
         self.upload_pending().await?;
-        self.status.state = ReplicationState::Replicating;
+        // An operator's sync_now while paused syncs once; the database stays paused.
+        self.status.state = if self.paused {
+            ReplicationState::Paused
+        } else {
+            ReplicationState::Replicating
+        };
         Ok(())
+    }
+
+    /// Updates the sync and checkpoint metrics after one sync.
+    fn record_sync_metrics(
+        &mut self,
+        elapsed: Duration,
+        result: Result<&SyncReport, &EngineError>,
+    ) {
+        let txid = self.sync.as_ref().and_then(DbSync::local_txid);
+        self.metrics.record_sync(elapsed, result, txid);
+        for failure in self
+            .sync
+            .as_mut()
+            .map(DbSync::take_failed_checkpoints)
+            .unwrap_or_default()
+        {
+            self.metrics.record_checkpoint_failure(&failure);
+        }
     }
 
     fn after_sync(&mut self, report: &SyncReport) {
@@ -464,7 +509,11 @@ impl DbTask {
                 .map_err(|e| self.replica_error(e))?;
             replica = txid;
             self.replica_txid = Some(txid);
-            self.pending_sizes.remove(&txid.0);
+            if let Some(uploaded) = self.pending_sizes.remove(&txid.0) {
+                // Keep the published figure in step with uploads, not only with syncs.
+                self.status.lag.pending_bytes =
+                    self.status.lag.pending_bytes.saturating_sub(uploaded);
+            }
             self.lag.uploaded(txid.0);
             self.status.last_upload = Some(SystemTime::now());
             self.emit(EngineEvent::Uploaded {
@@ -666,6 +715,8 @@ impl DbTask {
             local.map_or(0, |t| t.0),
             self.replica_txid.map_or(0, |t| t.0),
         );
+        self.metrics
+            .record_replication(self.replica_txid, self.lag.oldest_pending(), &lag);
         self.status.lag = lag;
         if self.status.last_error.is_some() && !self.paused {
             self.status.state = ReplicationState::Error;

@@ -20,8 +20,8 @@ pub enum EngineError {
         #[source]
         source: io::Error,
     },
-    /// An LTX file is invalid.
-    #[error("LTX file {}: {source}", path.display())]
+    /// An LTX file is invalid, or writing one failed.
+    #[error("LTX file {}: {source}{}", path.display(), ltx_disk_full_hint(source))]
     Ltx {
         /// The file.
         path: PathBuf,
@@ -57,6 +57,15 @@ pub enum EngineError {
     /// The configuration cannot be run.
     #[error("configuration: {0}")]
     Config(String),
+    /// The metrics endpoint cannot listen on its address (`addr`).
+    #[error("cannot serve metrics on {addr}: {source}{}", listen_hint(source))]
+    Listen {
+        /// The address as configured.
+        addr: String,
+        /// Why binding failed.
+        #[source]
+        source: io::Error,
+    },
     /// The engine is shutting down and no longer takes commands.
     #[error("the engine is shutting down")]
     ShuttingDown,
@@ -82,7 +91,15 @@ impl EngineError {
 
     /// True when the error is a full disk or exhausted quota (ENOSPC, EDQUOT).
     pub fn is_disk_full(&self) -> bool {
-        matches!(self, EngineError::Io { source, .. } if is_disk_full(source))
+        match self {
+            // The encoder writes an L0 file, so ENOSPC usually arrives wrapped by the codec.
+            EngineError::Io { source, .. }
+            | EngineError::Ltx {
+                source: LtxError::Io { source, .. },
+                ..
+            } => is_disk_full(source),
+            _ => false,
+        }
     }
 }
 
@@ -91,6 +108,28 @@ fn is_disk_full(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
     ) || matches!(e.raw_os_error(), Some(28) | Some(122))
+}
+
+fn listen_hint(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::AddrInUse => {
+            " (another process uses this port: stop it or choose another `addr`)"
+        }
+        io::ErrorKind::PermissionDenied => {
+            " (ports below 1024 need privileges: choose a higher port in `addr`)"
+        }
+        io::ErrorKind::AddrNotAvailable => {
+            " (no interface of this machine has that address: check the host part of `addr`)"
+        }
+        _ => "",
+    }
+}
+
+fn ltx_disk_full_hint(e: &LtxError) -> &'static str {
+    match e {
+        LtxError::Io { source, .. } => disk_full_hint(source),
+        _ => "",
+    }
 }
 
 fn disk_full_hint(e: &io::Error) -> &'static str {

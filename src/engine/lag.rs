@@ -45,6 +45,11 @@ impl LagTracker {
         self.pending.retain(|(_, txid)| txid.is_some());
     }
 
+    /// When the oldest change not yet in the replica was first seen (`None` when caught up).
+    pub fn oldest_pending(&self) -> Option<Instant> {
+        self.pending.iter().map(|(seen, _)| *seen).min()
+    }
+
     /// Seconds since the oldest change not yet in the replica, as of `now`.
     pub fn seconds(&self, now: Instant) -> f64 {
         self.pending

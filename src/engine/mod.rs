@@ -4,7 +4,8 @@
 //!
 //! Faces talk to it only through [`EngineHandle`]: commands with oneshot replies, a `watch` of
 //! [`EngineSnapshot`], and a bounded broadcast of [`EngineEvent`]s. The engine never imports a
-//! face.
+//! face. [`EngineHandle::metrics`] gives its Prometheus counters, which [`serve_metrics`]
+//! exposes at `addr` as Litestream does.
 
 mod backoff;
 mod blocking_stream;
@@ -18,6 +19,9 @@ mod lag;
 mod level_contiguity;
 mod level_schedule;
 mod meta_dir;
+mod metrics;
+mod metrics_server;
+mod metrics_text;
 mod replica_failure;
 mod replica_target;
 mod retention;
@@ -32,7 +36,9 @@ pub use compaction::{
     CompactionSkip, MAX_COMPACTION_LEVEL, SNAPSHOT_LEVEL, compact_level, compaction_inputs,
     compaction_skip, newest_file,
 };
-pub use db_sync::{CheckpointReport, DbSync, SyncReport, SyncSettings, SyncedFile};
+pub use db_sync::{
+    CheckpointFailure, CheckpointReport, DbSync, SyncReport, SyncSettings, SyncedFile,
+};
 pub use db_task::{DbTaskParams, Shared};
 pub use error::EngineError;
 pub use event::EngineEvent;
@@ -42,6 +48,12 @@ pub use level_contiguity::{
 };
 pub use level_schedule::{LevelSchedule, delay_until, is_too_early, next_boundary, prev_boundary};
 pub use meta_dir::{MetaDir, sync_dir};
+pub use metrics::{
+    CheckpointCounters, DbCounters, DbMetrics, EngineMetrics, EngineMetricsSnapshot,
+    L0RetentionCounts,
+};
+pub use metrics_server::{listen_targets, serve_metrics};
+pub use metrics_text::{CONTENT_TYPE as METRICS_CONTENT_TYPE, render as render_metrics};
 pub use replica_target::{display_url, replica_spec};
 pub use retention::{
     L0RetentionReport, LevelDeletion, SnapshotRetentionReport, enforce_l0_retention,

@@ -18,6 +18,7 @@ use super::db_sync::SyncSettings;
 use super::db_task::{DbTask, DbTaskParams, Shared};
 use super::error::EngineError;
 use super::event::EngineEvent;
+use super::metrics::{DbMetrics, EngineMetrics};
 use super::replica_target::{display_url, replica_spec};
 use super::status::{DatabaseStatus, EngineSnapshot};
 
@@ -35,6 +36,7 @@ pub struct EngineHandle {
     events: broadcast::Sender<EngineEvent>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+    metrics: EngineMetrics,
 }
 
 /// Builds and starts engines.
@@ -128,9 +130,16 @@ impl Engine {
         };
         let (snapshot_tx, snapshot_rx) = watch::channel(initial);
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let metrics = EngineMetrics::new(
+            dbs.iter()
+                .map(|(p, _)| Arc::new(DbMetrics::new(&p.db_path)))
+                .collect(),
+            dbs.iter().map(|(_, c)| Arc::clone(c.metrics())).collect(),
+        );
         let shared = Arc::new(Shared {
             snapshot: snapshot_tx,
             events: events.clone(),
+            metrics: metrics.clone(),
         });
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
@@ -172,6 +181,7 @@ impl Engine {
             events,
             shutdown,
             tracker,
+            metrics,
         }
     }
 }
@@ -185,6 +195,11 @@ impl EngineHandle {
     /// The latest snapshot, cloned.
     pub fn snapshot(&self) -> EngineSnapshot {
         self.snapshot.borrow().clone()
+    }
+
+    /// The engine's Prometheus metrics (live: each render reads the current values).
+    pub fn metrics(&self) -> EngineMetrics {
+        self.metrics.clone()
     }
 
     /// A new receiver of engine events (from now on).

@@ -8,12 +8,16 @@
 //! - `fixtures`: replicas built at test time ([`fixtures::litestream_replica`]).
 //! - `replica_layout`: hand-made `file://` replicas ([`replica_layout::write_file_replica`]).
 //! - `ltx_raw`: a minimal independent LTX header reader for pinning facts.
+//! - `engine`: the engine in-process: test-speed parameters, waits on its watch channel, a
+//!   steady writer, replica L0 listings.
+//! - `tmpfs`: a tiny tmpfs (disk-full tests).
 
 // Each test binary uses only part of this module.
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod azurite;
+pub mod engine;
 pub mod fixtures;
 pub mod litestream;
 pub mod litestream_remote;
@@ -23,6 +27,7 @@ pub mod moto;
 pub mod peers;
 pub mod replica_layout;
 pub mod sqlite_db;
+pub mod tmpfs;
 
 #[allow(unused_imports)]
 pub use litestream::{
