@@ -487,7 +487,26 @@ impl DbSync {
         let sq = |e| EngineError::sqlite(&db_path, e);
         let before = self.open_ref()?.wal.read_header().map_err(sq)?;
         if mode == CheckpointMode::Passive {
-            self.open_ref()?.conn.begin_barrier().map_err(sq)?;
+            match self.open_ref()?.conn.begin_barrier() {
+                Ok(()) => {}
+                // A busy writer holds the write lock: skip this checkpoint (as Litestream does
+                // on SQLITE_BUSY) rather than fail the sync; the next sync tries again.
+                Err(e) if e.is_busy() => {
+                    let skipped = CheckpointReport {
+                        mode,
+                        result: CheckpointResult {
+                            busy: true,
+                            log_frames: -1,
+                            checkpointed_frames: -1,
+                        },
+                        restarted: false,
+                        duration: Duration::ZERO,
+                    };
+                    report.checkpoints.push(skipped.clone());
+                    return Ok(skipped);
+                }
+                Err(e) => return Err(sq(e)),
+            }
             // Nothing can commit now: capture the last frames before the lock is released.
             if let Err(e) = self.sync_to_end(report) {
                 let _ = self.open_ref()?.conn.end_barrier();

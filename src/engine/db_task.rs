@@ -238,7 +238,10 @@ impl DbTask {
         let now = tokio::time::Instant::now();
         let meta = self.sync.as_ref().map(|s| s.meta().clone());
         let mut l1_compacted = false;
-        for i in 0..self.level_schedules.len() {
+        // Highest level first: a level due at the same moment as the one below it (all run once
+        // at start) does not immediately re-compact what the lower level just produced, as
+        // Litestream's independent level goroutines do not either.
+        for i in (0..self.level_schedules.len()).rev() {
             if self.level_schedules[i].1 > now {
                 continue;
             }

@@ -350,7 +350,16 @@ impl EngineConnection {
     fn aux(&mut self) -> Result<&Connection> {
         let aux = match self.aux.take() {
             Some(aux) => aux,
-            None => open_connection(&self.path, self.busy_timeout)?,
+            None => {
+                let mut aux = open_connection(&self.path, self.busy_timeout)?;
+                // SQLite's own busy handler sleeps 1–100 ms between attempts, and a writer in a
+                // tight loop is never seen without its lock in that rhythm: the barrier would
+                // starve and checkpoints never run. Retry at once instead, yielding the core,
+                // for about the busy timeout.
+                aux.busy_handler(Some(spin_while_busy))
+                    .map_err(sq("installing the barrier's busy handler", &self.path))?;
+                aux
+            }
         };
         Ok(self.aux.insert(aux))
     }
@@ -368,6 +377,19 @@ impl EngineConnection {
             hint,
         }
     }
+}
+
+/// Attempts before the barrier connection gives up on a busy lock: each attempt is one
+/// lock syscall plus a yield, so this is on the order of the 1 s default busy timeout.
+const BUSY_SPIN_ATTEMPTS: i32 = 200_000;
+
+/// Busy handler of the barrier connection: retry immediately (yielding) until the bound.
+fn spin_while_busy(attempts: i32) -> bool {
+    if attempts >= BUSY_SPIN_ATTEMPTS {
+        return false;
+    }
+    std::thread::yield_now();
+    true
 }
 
 /// Maps a rusqlite error to [`SqliteError::Sqlite`] for `operation` on `path`.
