@@ -160,14 +160,16 @@ impl DbTask {
         // Every level and the snapshot level run once at start, then on their UTC-aligned
         // interval boundaries, as Litestream schedules them.
         let start = tokio::time::Instant::now();
-        self.snapshot_schedule = self.p.snapshot_interval.map(LevelSchedule::new);
+        // Each schedule's first `next_run` is "now": consume it here, so the runs below are
+        // scheduled on the following boundaries instead of being due again at once.
+        let started = |interval: Duration| {
+            let mut schedule = LevelSchedule::new(interval);
+            let _ = schedule.next_run(Utc::now());
+            schedule
+        };
+        self.snapshot_schedule = self.p.snapshot_interval.map(started);
         self.next_snapshot = self.p.snapshot_interval.map(|_| start);
-        self.level_schedules = self
-            .p
-            .levels
-            .iter()
-            .map(|i| (LevelSchedule::new(*i), start))
-            .collect();
+        self.level_schedules = self.p.levels.iter().map(|i| (started(*i), start)).collect();
         self.next_l0_retention = start + self.p.l0_retention_check_interval;
         self.step(true).await;
         loop {
