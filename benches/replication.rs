@@ -319,6 +319,11 @@ fn config_yaml(dbs: &[(PathBuf, Target)], interval: Option<Duration>) -> String 
         if let Some(d) = interval {
             writeln!(y, "    monitor-interval: {}ms", d.as_millis()).unwrap();
         }
+        if let Ok(extra) = std::env::var("LTX_BENCH_DB_EXTRA") {
+            for line in extra.split(';').filter(|l| !l.trim().is_empty()) {
+                writeln!(y, "    {}", line.trim()).unwrap();
+            }
+        }
         y.push_str("    replica:\n");
         y.push_str(&target.yaml());
         if let Some(d) = interval {
