@@ -96,13 +96,20 @@ async fn serve(config: Config) -> CommandOutcome {
     CommandOutcome::Ok
 }
 
-/// Logs to stderr at `LOG_LEVEL` / `logging.level` (already merged by the config room).
+/// Logs to stderr at `LOG_LEVEL` / `logging.level` (already merged by the config room);
+/// `RUST_LOG`, when set, replaces that filter with its own directives (for example
+/// `RUST_LOG=ltx_tui::checkpoint=debug`). Colours only on a terminal.
 fn init_logging(config: &Config) {
     let level = config.logging.level.clone();
-    let filter = tracing_subscriber::EnvFilter::try_new(format!("ltx_tui={level},warn"))
+    let directives = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| format!("ltx_tui={level},warn"));
+    let filter = tracing_subscriber::EnvFilter::try_new(directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match config.logging.format {
         crate::config::LogFormat::Json => builder.json().try_init(),

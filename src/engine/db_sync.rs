@@ -259,8 +259,10 @@ impl DbSync {
         }
         let mut report = SyncReport::default();
         let wal_size_before = self.wal_size()?;
+        let offset_before = self.last_synced_wal_offset;
         self.sync_to_end(&mut report)?;
-        self.checkpoint_if_needed(wal_size_before, &mut report)?;
+        let grown = self.last_synced_wal_offset.saturating_sub(offset_before);
+        self.checkpoint_if_needed(wal_size_before, grown, &mut report)?;
         report.wal_size = self.wal_size()?;
         report.db_size = std::fs::metadata(&self.db_path)
             .map(|m| m.len())
@@ -439,9 +441,18 @@ impl DbSync {
     }
 
     /// Litestream's checkpoint policy, evaluated after a sync reached the WAL end.
+    ///
+    /// `grown` is how far this sync moved the synced offset: the WAL's growth over one sync
+    /// interval. The PASSIVE threshold is applied to where the WAL will be at the next sync
+    /// (now + `grown`, counting at most half the threshold), so under a steady writer the
+    /// checkpoint lands before the WAL crosses the threshold rather than after. The threshold
+    /// is also SQLite's default `wal_autocheckpoint` (1000 pages): an application writer whose
+    /// WAL stays past it while our read lock pins the WAL re-runs a failing checkpoint, which
+    /// sorts the whole WAL index, on every commit.
     fn checkpoint_if_needed(
         &mut self,
         wal_size_before: u64,
+        grown: u64,
         report: &mut SyncReport,
     ) -> Result<(), EngineError> {
         let page_size = self.page_size();
@@ -461,8 +472,9 @@ impl DbSync {
             }
             return Ok(());
         }
+        let threshold = wal_bytes(self.settings.min_checkpoint_page_count);
         if self.settings.min_checkpoint_page_count > 0
-            && logical >= wal_bytes(self.settings.min_checkpoint_page_count)
+            && logical + grown.min(threshold / 2) >= threshold
         {
             self.checkpoint(CheckpointMode::Passive, report)?;
             return Ok(());
@@ -487,11 +499,21 @@ impl DbSync {
         let sq = |e| EngineError::sqlite(&db_path, e);
         let before = self.open_ref()?.wal.read_header().map_err(sq)?;
         if mode == CheckpointMode::Passive {
+            // Flush the WAL before taking the barrier: the checkpoint syncs the WAL first, and
+            // with megabytes of fresh frames that sync is most of its time.
+            self.open_ref()?.wal.sync_data().map_err(sq)?;
+            // Catch up outside the barrier too, so the tail read under it is short.
+            self.sync_to_end(report)?;
+        }
+        let barrier_started = Instant::now();
+        let mut acquired_us = 0u64;
+        if mode == CheckpointMode::Passive {
             match self.open_ref()?.conn.begin_barrier() {
                 Ok(()) => {}
                 // A busy writer holds the write lock: skip this checkpoint (as Litestream does
                 // on SQLITE_BUSY) rather than fail the sync; the next sync tries again.
                 Err(e) if e.is_busy() => {
+                    tracing::debug!(target: "ltx_tui::checkpoint", db = %db_path.display(), "checkpoint skipped: busy");
                     let skipped = CheckpointReport {
                         mode,
                         result: CheckpointResult {
@@ -507,6 +529,7 @@ impl DbSync {
                 }
                 Err(e) => return Err(sq(e)),
             }
+            acquired_us = barrier_started.elapsed().as_micros() as u64;
             // Nothing can commit now: capture the last frames before the lock is released.
             if let Err(e) = self.sync_to_end(report) {
                 let _ = self.open_ref()?.conn.end_barrier();
@@ -523,6 +546,15 @@ impl DbSync {
         })();
         let duration = started.elapsed();
         let end = open.conn.end_barrier();
+        tracing::debug!(
+            target: "ltx_tui::checkpoint",
+            db = %db_path.display(),
+            ?mode,
+            held_us = barrier_started.elapsed().as_micros() as u64,
+            acquired_us,
+            checkpoint_us = duration.as_micros() as u64,
+            "checkpoint"
+        );
         let result = match outcome {
             Ok(result) => result,
             Err(e) => {

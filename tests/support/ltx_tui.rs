@@ -8,9 +8,13 @@ use std::time::{Duration, Instant};
 
 use super::litestream::ReplicaFiles;
 
-/// The path of the `ltx-tui` binary cargo built for this test run.
+/// The path of the `ltx-tui` binary cargo built for this test run (`LTX_TUI_BIN` overrides it,
+/// for example to benchmark a saved build).
 pub fn ltx_tui_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ltx-tui"))
+    match std::env::var_os("LTX_TUI_BIN") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_ltx-tui")),
+    }
 }
 
 /// A config with one database replicated to a `file://` replica; `extra` is appended to the
