@@ -291,9 +291,16 @@ fn window(params: &LtxParams) -> Result<Window, OpsError> {
 
 /// The timeline of `params.path` (a database's replica or a replica URL), windowed.
 pub async fn ltx(ctx: &OpsContext, params: &LtxParams) -> Result<LtxResult, OpsError> {
-    let window = window(params)?;
+    window(params)?;
     let target = ctx.replica(&params.path, params.config.as_deref())?;
-    let (infos, more) = list_window(&target, &window).await?;
+    ltx_on(&target, params).await
+}
+
+/// [`ltx`] on a replica the caller already opened (`params.path` and `params.config` are not
+/// used): the console keeps its clients, and their metrics show what a call read.
+pub async fn ltx_on(target: &ReplicaTarget, params: &LtxParams) -> Result<LtxResult, OpsError> {
+    let window = window(params)?;
+    let (infos, more) = list_window(target, &window).await?;
     let next = match (more, infos.last()) {
         (true, Some(last)) => Some(
             LtxCursor {
@@ -314,7 +321,7 @@ pub async fn ltx(ctx: &OpsContext, params: &LtxParams) -> Result<LtxResult, OpsE
     Ok(LtxResult {
         replica_url: target.url.clone(),
         replica_type: target.client.replica_type().to_owned(),
-        database: target.db_path.map(|p| p.display().to_string()),
+        database: target.db_path.as_ref().map(|p| p.display().to_string()),
         files,
         next,
         page_counts_omitted: omitted,

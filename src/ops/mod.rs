@@ -31,7 +31,7 @@ pub use info::{DatabaseSummary, InfoParams, InfoResult, LevelSummary, info, leve
 pub use litestream_text::{humanize_bytes, rfc3339_seconds, txid_or_dash};
 pub use ltx::{
     LevelSelection, LitestreamLtxRow, LtxFileEntry, LtxParams, LtxResult, MAX_LEVEL,
-    MAX_PAGE_COUNTS, ltx,
+    MAX_PAGE_COUNTS, ltx, ltx_on,
 };
 pub use ltx_cursor::LtxCursor;
 pub use preview_params::{
