@@ -118,13 +118,16 @@ impl OpsContext {
         config_path: Option<&str>,
     ) -> Result<ReplicaTarget, OpsError> {
         if is_replica_url(path_or_url) {
-            let spec = ReplicaSpec::from_url(path_or_url)
-                .map_err(|source| OpsError::InvalidReplicaUrl { source })?;
+            let spec = ReplicaSpec::from_url(path_or_url).map_err(|source| {
+                OpsError::InvalidReplicaUrl {
+                    source: Box::new(source),
+                }
+            })?;
             let client =
                 ReplicaClient::new(&spec, &self.env).map_err(|source| OpsError::Replica {
                     operation: "open replica",
                     replica: redact_url(path_or_url),
-                    source,
+                    source: Box::new(source),
                 })?;
             return Ok(ReplicaTarget {
                 client,
@@ -149,7 +152,7 @@ impl OpsContext {
         let client = ReplicaClient::new(&spec, &self.env).map_err(|source| OpsError::Replica {
             operation: "open replica",
             replica: url.clone(),
-            source,
+            source: Box::new(source),
         })?;
         Ok(ReplicaTarget {
             client,

@@ -82,9 +82,9 @@ pub enum OpsError {
         "{source} (hint: use file:///dir, s3://bucket/path, gs://bucket/path or abs://container/path)"
     )]
     InvalidReplicaUrl {
-        /// The storage room's description of the problem.
+        /// The storage room's description of the problem (boxed: it is large).
         #[source]
-        source: StorageError,
+        source: Box<StorageError>,
     },
 
     /// A parameter has an invalid value.
@@ -105,9 +105,9 @@ pub enum OpsError {
         operation: &'static str,
         /// The replica URL (without secrets).
         replica: String,
-        /// The storage error (carries key, level, TXIDs and a hint).
+        /// The storage error (carries key, level, TXIDs and a hint; boxed: it is large).
         #[source]
-        source: StorageError,
+        source: Box<StorageError>,
     },
 
     /// A local file could not be read.
@@ -143,7 +143,7 @@ impl OpsError {
             OpsError::UnknownDatabase { .. }
             | OpsError::InvalidReplicaUrl { .. }
             | OpsError::InvalidParam { .. } => OpsErrorKind::Usage,
-            OpsError::Replica { source, .. } => match source {
+            OpsError::Replica { source, .. } => match source.as_ref() {
                 StorageError::InvalidUrl { .. } | StorageError::InvalidSpec { .. } => {
                     OpsErrorKind::Config
                 }

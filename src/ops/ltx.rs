@@ -351,7 +351,7 @@ async fn list_window(
             .map_err(|source| OpsError::Replica {
                 operation: "list LTX files",
                 replica: target.url.clone(),
-                source,
+                source: Box::new(source),
             })?;
         files.extend(page.files);
         let full = window.limit.is_some_and(|l| files.len() >= l);
@@ -384,7 +384,7 @@ async fn more_in_later_levels(
             .map_err(|source| OpsError::Replica {
                 operation: "list LTX files",
                 replica: target.url.clone(),
-                source,
+                source: Box::new(source),
             })?;
         if !page.files.is_empty() {
             return Ok(true);
@@ -401,7 +401,7 @@ async fn add_page_counts(client: &ReplicaClient, files: &mut [LtxFileEntry]) {
         .enumerate()
         .map(|(i, f)| (i, f.level, FileName::new(f.min_txid, f.max_txid), f.size))
         .collect();
-    let results: Vec<(usize, Result<(u64, u32), String>)> =
+    let results: Vec<(usize, PageCountOutcome)> =
         stream::iter(jobs)
             .map(|(i, level, name, size)| async move {
                 (i, page_count(client, level, name, size).await)
@@ -423,12 +423,15 @@ async fn add_page_counts(client: &ReplicaClient, files: &mut [LtxFileEntry]) {
     }
 }
 
+/// Page frames and commit of one file, or why they could not be read.
+type PageCountOutcome = Result<(u64, u32), String>;
+
 async fn page_count(
     client: &ReplicaClient,
     level: u8,
     name: FileName,
     size: u64,
-) -> Result<(u64, u32), String> {
+) -> PageCountOutcome {
     let mut reader = client
         .range_reader(level, name, tokio::runtime::Handle::current())
         .with_size(size);
