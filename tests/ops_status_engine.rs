@@ -120,6 +120,20 @@ async fn status_with_a_live_engine_reports_replica_txid_and_lag() {
     assert_eq!(figures.replica_txid, figures.local_txid);
     assert_eq!((figures.pending_txids, figures.lag_seconds), (0, 0.0));
 
+    // `info` puts it together: version, databases, status and the replica by level.
+    let info = ops::info(&ctx, &ops::InfoParams::default()).await.unwrap();
+    assert_eq!(info.databases.len(), 1);
+    assert_eq!(info.config_path, config_path.display().to_string());
+    let summary = &info.summaries[0];
+    assert_eq!(summary.replica_error, None);
+    let l0 = summary
+        .levels
+        .iter()
+        .find(|l| l.level == 0)
+        .expect("level 0 summary");
+    assert_eq!(Some(l0.max_txid), figures.replica_txid);
+    assert!(l0.files >= 2 && l0.bytes > 0, "{l0:?}");
+
     // Without an engine, the same call reads only files and has no figures.
     let one_shot = OpsContext::new(LoadOptions::new(dir.path()), ReplicaEnv::empty())
         .with_config_path(Some(config_path.clone()));
