@@ -5,13 +5,19 @@
 //! error.
 
 mod config_check;
+mod databases;
+mod go_flags;
 mod headless;
 mod ltx_inspect;
+mod ltx_list;
+mod oneshot;
+mod status;
+mod version;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// How a subcommand ended; mapped to the process exit code by [`main`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,15 +65,33 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Work with LTX files.
-    #[command(subcommand)]
-    Ltx(LtxCommand),
+    /// List the databases of the configuration (as `litestream databases`).
+    Databases(databases::DatabasesArgs),
+    /// Show each database's status, local TXID and WAL size (as `litestream status`).
+    Status(status::StatusArgs),
+    /// List the LTX files of a database's replica or a replica URL (as `litestream ltx`), or
+    /// work with LTX files (`ltx inspect`).
+    Ltx(LtxArgs),
+    /// Print the version (as `litestream version`).
+    Version(version::VersionArgs),
     /// Work with the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
 }
 
-/// `ltx-tui ltx …`
+/// `ltx-tui ltx [-level N|all] [-json] DB|URL` or `ltx-tui ltx inspect FILE…`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct LtxArgs {
+    /// A subcommand working on LTX files.
+    #[command(subcommand)]
+    pub command: Option<LtxCommand>,
+    /// Listing a replica's LTX files.
+    #[command(flatten)]
+    pub list: ltx_list::ListArgs,
+}
+
+/// `ltx-tui ltx …` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum LtxCommand {
     /// Decode and verify LTX files: header fields, pages, page index and checksums.
@@ -83,7 +107,11 @@ pub enum ConfigCommand {
 
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args = go_flags::normalize(
+        std::env::args_os().collect(),
+        &go_flags::long_flag_names(&Cli::command()),
+    );
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             let code = if err.use_stderr() { 2 } else { 0 };
@@ -105,14 +133,29 @@ pub fn run(cli: Cli) -> CommandOutcome {
         return headless::run(cli.config.as_deref(), !cli.no_expand_env);
     }
     match cli.command {
-        Some(Command::Ltx(LtxCommand::Inspect(args))) => ltx_inspect::run(&args),
+        Some(Command::Databases(args)) => {
+            databases::run(&args, cli.config.as_deref(), !cli.no_expand_env)
+        }
+        Some(Command::Status(args)) => {
+            status::run(&args, cli.config.as_deref(), !cli.no_expand_env)
+        }
+        Some(Command::Version(args)) => version::run(&args),
+        Some(Command::Ltx(LtxArgs {
+            command: Some(LtxCommand::Inspect(args)),
+            ..
+        })) => ltx_inspect::run(&args),
+        Some(Command::Ltx(LtxArgs {
+            command: None,
+            list,
+        })) => ltx_list::run(&list, cli.config.as_deref(), !cli.no_expand_env),
         Some(Command::Config(ConfigCommand::Check(args))) => {
             config_check::run(&args, cli.config.as_deref(), !cli.no_expand_env)
         }
         None => {
             eprintln!(
                 "ltx-tui: the console is not built yet; try `ltx-tui --headless --config FILE`, \
-                 `ltx-tui ltx inspect FILE` or `ltx-tui config check`"
+                 `ltx-tui status`, `ltx-tui ltx DB|URL`, `ltx-tui ltx inspect FILE` or \
+                 `ltx-tui config check`"
             );
             CommandOutcome::UsageError
         }

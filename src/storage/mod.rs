@@ -24,6 +24,7 @@ mod faulty_store;
 mod instrumented_store;
 mod key_layout;
 mod ltx_file_info;
+mod ltx_window;
 mod operation_metrics;
 mod random_access;
 mod range_reader;
@@ -40,6 +41,7 @@ pub use faulty_store::{
 pub use instrumented_store::InstrumentedStore;
 pub use key_layout::{KeyLayout, LevelDirStyle};
 pub use ltx_file_info::LtxFileInfo;
+pub use ltx_window::{LtxWindow, LtxWindowPage};
 pub use operation_metrics::{
     DURATION_BUCKETS_SECONDS, DurationHistogram, MetricsSnapshot, OperationKind, OperationStats,
     ReplicaMetrics, error_code,
