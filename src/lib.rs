@@ -8,6 +8,7 @@
 //! - [`engine`]: background replication: one task per database, publishing state and events.
 //! - [`sqlite`]: the SQLite side: WAL parsing, database pages, the engine's own connection.
 //! - [`storage`]: the replica client over `object_store`, with each backend's key layout.
+//! - [`restore`]: restore planning (Litestream's algorithm), streaming apply, verification.
 //! - [`cli`]: the command line, one file per subcommand.
 
 #![forbid(unsafe_code)]
@@ -16,5 +17,6 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod ltx;
+pub mod restore;
 pub mod sqlite;
 pub mod storage;
