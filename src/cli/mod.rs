@@ -7,6 +7,7 @@
 mod config_check;
 mod headless;
 mod ltx_inspect;
+mod restore;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +66,8 @@ pub enum Command {
     /// Work with the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Restore a database from its replica (Litestream's flags; `-txid` and `--txid` both work).
+    Restore(restore::RestoreArgs),
 }
 
 /// `ltx-tui ltx …`
@@ -83,7 +86,7 @@ pub enum ConfigCommand {
 
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(restore::normalize_args(std::env::args_os())) {
         Ok(cli) => cli,
         Err(err) => {
             let code = if err.use_stderr() { 2 } else { 0 };
@@ -108,6 +111,9 @@ pub fn run(cli: Cli) -> CommandOutcome {
         Some(Command::Ltx(LtxCommand::Inspect(args))) => ltx_inspect::run(&args),
         Some(Command::Config(ConfigCommand::Check(args))) => {
             config_check::run(&args, cli.config.as_deref(), !cli.no_expand_env)
+        }
+        Some(Command::Restore(args)) => {
+            restore::run(&args, cli.config.as_deref(), !cli.no_expand_env)
         }
         None => {
             eprintln!(
