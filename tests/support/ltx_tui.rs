@@ -8,9 +8,12 @@ use std::time::{Duration, Instant};
 
 use super::litestream::ReplicaFiles;
 
-/// The path of the `ltx-tui` binary cargo built for this test run.
+/// The path of the `ltx-tui` binary cargo built for this test run, or `$LTX_TUI_BIN` when set
+/// (a copy taken right after the build, for worktrees that share a target directory).
 pub fn ltx_tui_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ltx-tui"))
+    std::env::var_os("LTX_TUI_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ltx-tui")))
 }
 
 /// A config with one database replicated to a `file://` replica; `extra` is appended to the
