@@ -127,7 +127,15 @@ fn single_and_double_dash_flags_restore_the_same_txid() {
     assert!(fs::read(&a).unwrap() == fs::read(&b).unwrap());
     // -json prints Litestream's summary.
     let c = r.path("c.db");
-    let json = ltx_tui(&["restore", "-json", "-integrity-check", "full", "-o", s(&c), &url]);
+    let json = ltx_tui(&[
+        "restore",
+        "-json",
+        "-integrity-check",
+        "full",
+        "-o",
+        s(&c),
+        &url,
+    ]);
     assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["txid"], "0000000000000003");
@@ -173,7 +181,11 @@ fn if_db_not_exists_and_if_replica_exists_skip_with_exit_0() {
     // Without it the existing file is refused.
     let o = ltx_tui(&["restore", "-o", s(&out), &r.url()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("output path already exists"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("output path already exists"),
+        "{}",
+        stderr(&o)
+    );
 
     let empty = file_url(&r.path("no-replica"));
     let out = r.path("fresh.db");
@@ -243,7 +255,14 @@ fn a_corrupt_file_names_itself_and_leaves_nothing() {
     let left: Vec<_> = fs::read_dir(parent).unwrap().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
     // TXID 1 does not need the corrupt file.
-    let o = ltx_tui(&["restore", "-txid", "0000000000000001", "-o", s(&out), &r.url()]);
+    let o = ltx_tui(&[
+        "restore",
+        "-txid",
+        "0000000000000001",
+        "-o",
+        s(&out),
+        &r.url(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_same_dump(&canonical_dump_of(&out), &r.dumps[1], "TXID 1");
 }
@@ -320,21 +339,39 @@ fn a_configured_database_held_by_a_replicator_is_never_overwritten() {
     let replica = dir.path().join("replica");
     let config_text = file_replica_config(&db.path, &replica, "");
     let mut headless = Headless::start(dir.path(), &config_text);
-    headless.wait_for(&replica, "the first L0 file", Duration::from_secs(30), |f| {
-        f.max_txid(0).is_some()
-    });
+    headless.wait_for(
+        &replica,
+        "the first L0 file",
+        Duration::from_secs(30),
+        |f| f.max_txid(0).is_some(),
+    );
     let config = dir.path().join("ltx-tui.yml");
     // Config mode: the output defaults to the database itself.
     let o = ltx_tui(&["restore", "-config", s(&config), s(&db.path)]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("listed in the configuration"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("listed in the configuration"),
+        "{}",
+        stderr(&o)
+    );
     // -force is still refused while the replicator holds it.
     let o = ltx_tui(&["restore", "-config", s(&config), "-force", s(&db.path)]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("another process has the database open"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("another process has the database open"),
+        "{}",
+        stderr(&o)
+    );
     // Restoring elsewhere from the configured replica is fine.
     let copy = dir.path().join("copy.db");
-    let o = ltx_tui(&["restore", "--config", s(&config), "-o", s(&copy), s(&db.path)]);
+    let o = ltx_tui(&[
+        "restore",
+        "--config",
+        s(&config),
+        "-o",
+        s(&copy),
+        s(&db.path),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_same_dump(&canonical_dump_of(&copy), &before, "restored copy");
     assert_eq!(integrity_check(&copy), "ok");

@@ -37,12 +37,7 @@ async fn restore_to(client: &ReplicaClient, out: &Path, target: RestoreTarget) -
 
 /// The dump of the fixture at `txid` (the last step at or before it).
 fn dump_at(r: &BuiltReplica, txid: u64) -> &str {
-    &r.steps
-        .iter()
-        .rev()
-        .find(|s| s.txid <= txid)
-        .unwrap()
-        .dump
+    &r.steps.iter().rev().find(|s| s.txid <= txid).unwrap().dump
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,7 +136,10 @@ fn dry_run_prints_litestreams_plan_lines_and_table() {
             theirs.trim_end(),
             "txid {txid:?}"
         );
-        assert!(ours.contains("Total: ") && ours.contains("estimated time"), "{ours}");
+        assert!(
+            ours.contains("Total: ") && ours.contains("estimated time"),
+            "{ours}"
+        );
         assert!(!out.exists(), "a dry run wrote {}", out.display());
     }
 }

@@ -79,7 +79,13 @@ impl Source {
 
     /// Syncs once and records the source's dump at the new TXID.
     async fn sync(&mut self) -> u64 {
-        let txid = self.engine.sync_now(&self.db.path).await.unwrap().unwrap().0;
+        let txid = self
+            .engine
+            .sync_now(&self.db.path)
+            .await
+            .unwrap()
+            .unwrap()
+            .0;
         self.dumps.insert(txid, self.db.canonical_dump());
         txid
     }
@@ -156,7 +162,11 @@ async fn every_txid_and_timestamp_of_a_multi_level_ltx_tui_replica_restores_exac
 
     let files = s.client.list_all().await.unwrap();
     let levels: Vec<u8> = s.client.list_levels().await.unwrap();
-    assert_eq!(levels, vec![0, 1, 2, 9], "levels of the replica: {files:#?}");
+    assert_eq!(
+        levels,
+        vec![0, 1, 2, 9],
+        "levels of the replica: {files:#?}"
+    );
     let max = files.iter().map(|f| f.max_txid.0).max().unwrap();
     assert!(snap.0 > 1 && snap.0 < max);
 
@@ -167,7 +177,11 @@ async fn every_txid_and_timestamp_of_a_multi_level_ltx_tui_replica_restores_exac
         let got = restore_to(&s.client, &ours, RestoreTarget::Txid(Txid(t))).await;
         assert_eq!(got, Txid(t));
         assert_eq!(integrity_check(&ours), "ok", "TXID {t}");
-        assert_same_dump(&canonical_dump_of(&ours), s.dump_at(t), &format!("TXID {t}"));
+        assert_same_dump(
+            &canonical_dump_of(&ours),
+            s.dump_at(t),
+            &format!("TXID {t}"),
+        );
         let theirs = s.out(&format!("litestream-{t}.db"));
         tokio::task::block_in_place(|| {
             restore_ok_with(&litestream, &file_url(&s.replica), &theirs, Some(t))

@@ -49,7 +49,10 @@ async fn s3_replica_restores_with_the_binary_and_the_library_like_litestream() {
         }
         let (bytes, _) = enc.finish(Checksum::ZERO).unwrap();
         let name = FileName::new(Txid(txid), Txid(txid));
-        client.write_ltx(0, name, Bytes::from(bytes), ts).await.unwrap();
+        client
+            .write_ltx(0, name, Bytes::from(bytes), ts)
+            .await
+            .unwrap();
         dumps.push(db.canonical_dump());
         prev = pages;
     }
@@ -95,8 +98,7 @@ async fn s3_replica_restores_with_the_binary_and_the_library_like_litestream() {
     let mut opts = RestoreOptions::new(dir.path().join("lib.db"));
     opts.target = RestoreTarget::Txid(Txid(5));
     opts.parallelism = 2;
-    let RestoreOutcome::Restored(report) = restore(&client, &opts, &progress).await.unwrap()
-    else {
+    let RestoreOutcome::Restored(report) = restore(&client, &opts, &progress).await.unwrap() else {
         panic!("not restored")
     };
     assert_eq!(report.txid, Txid(5));
@@ -107,6 +109,9 @@ async fn s3_replica_restores_with_the_binary_and_the_library_like_litestream() {
         .filter(|e| matches!(e, RestoreProgress::FileFetched { .. }))
         .count();
     assert_eq!(fetched, 5, "{events:#?}");
-    assert!(matches!(events.first(), Some(RestoreProgress::Planned { files: 5, .. })));
+    assert!(matches!(
+        events.first(),
+        Some(RestoreProgress::Planned { files: 5, .. })
+    ));
     assert!(matches!(events.last(), Some(RestoreProgress::Done { .. })));
 }

@@ -196,9 +196,9 @@ pub fn run(args: &RestoreArgs, config_path: Option<&Path>, expand_env: bool) -> 
 
 fn parse_target(args: &RestoreArgs) -> Result<RestoreTarget, String> {
     if let Some(text) = &args.txid {
-        let txid: Txid = text
-            .parse()
-            .map_err(|_| format!("invalid value {text:?} for flag -txid: invalid txid format (16 hex digits)"))?;
+        let txid: Txid = text.parse().map_err(|_| {
+            format!("invalid value {text:?} for flag -txid: invalid txid format (16 hex digits)")
+        })?;
         return Ok(RestoreTarget::Txid(txid));
     }
     if let Some(text) = &args.timestamp {
@@ -211,10 +211,7 @@ fn parse_target(args: &RestoreArgs) -> Result<RestoreTarget, String> {
     Ok(RestoreTarget::Latest)
 }
 
-fn load_config(
-    explicit: Option<&Path>,
-    opts: &LoadOptions,
-) -> Result<Config, config::ConfigError> {
+fn load_config(explicit: Option<&Path>, opts: &LoadOptions) -> Result<Config, config::ConfigError> {
     let located = config::locate(explicit, opts)?;
     config::load(&located.path, opts)
 }
