@@ -9,6 +9,7 @@
 //! - [`sqlite`]: the SQLite side: WAL parsing, database pages, the engine's own connection.
 //! - [`storage`]: the replica client over `object_store`, with each backend's key layout.
 //! - [`ops`]: the operations surface the command line, console and MCP server share.
+//! - [`restore`]: restore planning (Litestream's algorithm), streaming apply, verification.
 //! - [`cli`]: the command line, one file per subcommand.
 
 #![forbid(unsafe_code)]
@@ -18,5 +19,6 @@ pub mod config;
 pub mod engine;
 pub mod ltx;
 pub mod ops;
+pub mod restore;
 pub mod sqlite;
 pub mod storage;

@@ -104,4 +104,47 @@ mod tests {
             ["ltx-tui", "-h", "-o", "-x", "--json", "--", "-level"]
         );
     }
+
+    #[test]
+    fn restore_flags_of_the_real_command_line_get_two_dashes() {
+        let longs = long_flag_names(&<crate::cli::Cli as clap::CommandFactory>::command());
+        let out: Vec<String> = normalize(
+            [
+                "ltx-tui",
+                "restore",
+                "-o",
+                "/x",
+                "-txid",
+                "0000000000000001",
+                "-integrity-check=quick",
+                "-dry-run",
+                "-if-replica-exists",
+                "--json",
+                "file:///r",
+            ]
+            .iter()
+            .map(OsString::from)
+            .collect(),
+            &longs,
+        )
+        .into_iter()
+        .map(|a| a.into_string().unwrap_or_default())
+        .collect();
+        assert_eq!(
+            out,
+            [
+                "ltx-tui",
+                "restore",
+                "-o",
+                "/x",
+                "--txid",
+                "0000000000000001",
+                "--integrity-check=quick",
+                "--dry-run",
+                "--if-replica-exists",
+                "--json",
+                "file:///r"
+            ]
+        );
+    }
 }

@@ -11,6 +11,7 @@ mod headless;
 mod ltx_inspect;
 mod ltx_list;
 mod oneshot;
+mod restore;
 mod status;
 mod version;
 
@@ -77,6 +78,8 @@ pub enum Command {
     /// Work with the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Restore a database from its replica (Litestream's flags; `-txid` and `--txid` both work).
+    Restore(restore::RestoreArgs),
 }
 
 /// `ltx-tui ltx [-level N|all] [-json] DB|URL` or `ltx-tui ltx inspect FILE…`.
@@ -150,6 +153,9 @@ pub fn run(cli: Cli) -> CommandOutcome {
         })) => ltx_list::run(&list, cli.config.as_deref(), !cli.no_expand_env),
         Some(Command::Config(ConfigCommand::Check(args))) => {
             config_check::run(&args, cli.config.as_deref(), !cli.no_expand_env)
+        }
+        Some(Command::Restore(args)) => {
+            restore::run(&args, cli.config.as_deref(), !cli.no_expand_env)
         }
         None => {
             eprintln!(

@@ -1,12 +1,13 @@
 //! One LTX file as a replica listing shows it (Litestream's `ltx.FileInfo`).
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::ltx::{FileName, Txid};
 
 /// An LTX file in a replica: where it is, which TXIDs it covers, how big it is, and when it
 /// was created.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LtxFileInfo {
     /// The compaction level (0 = per-sync files, 9 = snapshots).
     pub level: u8,

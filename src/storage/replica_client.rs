@@ -157,6 +157,21 @@ impl ReplicaClient {
         self.layout.ltx_key(level, name)
     }
 
+    /// The local file holding `name` at `level` for a `file` replica (readers may open it
+    /// directly instead of copying it through the store); `None` for remote replicas.
+    pub fn local_path(&self, level: u8, name: FileName) -> Option<std::path::PathBuf> {
+        let root = self.file_root.as_ref()?;
+        // The store is rooted at the replica dir's longest existing ancestor, so the key's
+        // parts below the layout root are the path below the replica dir.
+        let key = self.layout.ltx_key(level, name);
+        let below_root = key.prefix_match(self.layout.root())?;
+        Some(
+            below_root.fold(root.replica_dir().to_path_buf(), |p, part| {
+                p.join(part.as_ref())
+            }),
+        )
+    }
+
     /// The LTX files at `level` whose min TXID is at least `seek`, sorted by (min, max) TXID.
     /// Names that are not `<16 hex>-<16 hex>.ltx` are skipped; an absent level is empty.
     /// CreatedAt is the mtime (`file`) or LastModified (object stores).
