@@ -326,6 +326,57 @@ fn a_wal_overwritten_by_another_process_forces_a_snapshot() {
     assert_eq!(reasons, vec!["WAL overwritten by another process"]);
 }
 
+/// The application's database is replaced by a restore of an earlier point while the engine
+/// keeps its connection (and read lock) on the old file: the next sync notices the new inode,
+/// reopens, and snapshots the new file under the next TXID; every TXID still restores.
+#[test]
+fn a_database_replaced_by_a_restore_is_detected_and_snapshotted() {
+    let mut h = Harness::new(4096, SyncSettings::default());
+    h.sync();
+    h.db.insert_rows("items", 40);
+    h.sync();
+    h.db.insert_rows("items", 200);
+    h.db.execute_batch("CREATE TABLE later(x); INSERT INTO later VALUES (1);");
+    let before = h.sync();
+    assert_eq!(before.files.last().unwrap().txid.0, 3);
+
+    // Restore TXID 2 beside the database, then move it into place as an operator would:
+    // the application stops, the old -wal and -shm go, the restored file is renamed in.
+    let restored_dump = h.restore(2);
+    let restored = h.dir.path().join("restored-2.db");
+    let path = h.db.path.clone();
+    let scratch = TestDb::create(&h.dir.path().join("scratch.db"), 4096);
+    std::mem::replace(&mut h.db, scratch).close();
+    for sidecar in ["-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(sidecar);
+        let _ = std::fs::remove_file(p);
+    }
+    std::fs::rename(&restored, &path).unwrap();
+    h.db = TestDb::open(&path);
+    assert_same_dump(&h.db.canonical_dump(), &restored_dump, "the restored file in place");
+    h.db.execute_batch("INSERT INTO items(name, qty) VALUES ('after the restore', 7)");
+
+    let report = h.sync();
+    assert_eq!(
+        report.files.first().and_then(|f| f.snapshot),
+        Some("database file replaced"),
+        "{report:?}"
+    );
+    assert_eq!(report.files.first().unwrap().txid.0, 4, "TXIDs continue");
+    // The replaced file is followed incrementally from here on.
+    h.db.insert_rows("items", 30);
+    let next = h.sync();
+    assert_eq!(next.files.len(), 1, "{next:?}");
+    assert_eq!(next.files[0].snapshot, None, "{next:?}");
+    h.assert_every_txid_restores();
+    assert!(h.dumps[&3].contains("CREATE TABLE later"), "{}", h.dumps[&3]);
+    assert!(
+        !h.restore(5).contains("CREATE TABLE later"),
+        "TXID 5 holds the restored point's schema, not the replaced file's"
+    );
+}
+
 #[test]
 fn a_missing_database_is_reported_not_created() {
     let dir = tempfile::tempdir().unwrap();

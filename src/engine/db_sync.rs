@@ -109,6 +109,15 @@ struct Open {
     conn: EngineConnection,
     wal: WalFile,
     page_size: u32,
+    /// Device and inode of the database file when it was opened: a different pair at the
+    /// path later means the file was replaced (a restore, a copy moved into place).
+    file_id: Option<(u64, u64)>,
+}
+
+/// Device and inode of the file at `path`, or `None` when it cannot be read.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// The sync state of one database: its connection, its meta directory and its position.
@@ -211,6 +220,7 @@ impl DbSync {
             conn,
             wal,
             page_size,
+            file_id: file_id(&self.db_path),
         });
         self.reload_position()?;
         Ok(true)
@@ -258,6 +268,25 @@ impl DbSync {
             ));
         }
         let mut report = SyncReport::default();
+        if self.replaced()? {
+            // The file at the path is not the one the connection has open: start over on the
+            // new file with a snapshot, continuing the TXIDs.
+            tracing::warn!(
+                db = %self.db_path.display(),
+                "database file replaced; reopening it and taking a snapshot"
+            );
+            self.close()?;
+            if !self.open()? {
+                return Err(EngineError::sqlite(
+                    &self.db_path,
+                    SqliteError::DatabaseMissing {
+                        path: self.db_path.clone(),
+                    },
+                ));
+            }
+            let (file, _) = self.sync_once(Some("database file replaced"))?;
+            report.files.extend(file);
+        }
         let wal_size_before = self.wal_size()?;
         let offset_before = self.last_synced_wal_offset;
         self.sync_to_end(&mut report)?;
@@ -270,6 +299,19 @@ impl DbSync {
         report.unsynced_wal_bytes = self.unsynced_wal_bytes;
         report.synced_wal_offset = self.last_synced_wal_offset;
         Ok(report)
+    }
+
+    /// True when the database file at the path is no longer the one that was opened (its
+    /// device or inode changed). A path that vanished is not "replaced": the open connection
+    /// keeps working on the unlinked file until the path reappears.
+    fn replaced(&self) -> Result<bool, EngineError> {
+        let Some(open) = self.open.as_ref() else {
+            return Ok(false);
+        };
+        Ok(match (open.file_id, file_id(&self.db_path)) {
+            (Some(opened), Some(now)) => opened != now,
+            _ => false,
+        })
     }
 
     /// The checkpoints that failed since the last call, oldest first.

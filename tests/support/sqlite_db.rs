@@ -78,6 +78,24 @@ impl TestDb {
         }
     }
 
+    /// Opens an existing WAL database (for example one just restored) as the application.
+    pub fn open(path: &Path) -> Self {
+        let conn = open_db(path);
+        let page_size: u32 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal", "journal_mode of {}", path.display());
+        TestDb {
+            path: path.to_owned(),
+            page_size,
+            conn,
+            rng: Rng::new(u64::from(page_size) ^ 0x0FE4_0FE4),
+        }
+    }
+
     /// Creates `<dir>/app.db`.
     pub fn create_in(dir: &Path, page_size: u32) -> Self {
         Self::create(&dir.join("app.db"), page_size)
