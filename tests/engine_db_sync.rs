@@ -354,7 +354,11 @@ fn a_database_replaced_by_a_restore_is_detected_and_snapshotted() {
     }
     std::fs::rename(&restored, &path).unwrap();
     h.db = TestDb::open(&path);
-    assert_same_dump(&h.db.canonical_dump(), &restored_dump, "the restored file in place");
+    assert_same_dump(
+        &h.db.canonical_dump(),
+        &restored_dump,
+        "the restored file in place",
+    );
     h.db.execute_batch("INSERT INTO items(name, qty) VALUES ('after the restore', 7)");
 
     let report = h.sync();
@@ -370,7 +374,11 @@ fn a_database_replaced_by_a_restore_is_detected_and_snapshotted() {
     assert_eq!(next.files.len(), 1, "{next:?}");
     assert_eq!(next.files[0].snapshot, None, "{next:?}");
     h.assert_every_txid_restores();
-    assert!(h.dumps[&3].contains("CREATE TABLE later"), "{}", h.dumps[&3]);
+    assert!(
+        h.dumps[&3].contains("CREATE TABLE later"),
+        "{}",
+        h.dumps[&3]
+    );
     assert!(
         !h.restore(5).contains("CREATE TABLE later"),
         "TXID 5 holds the restored point's schema, not the replaced file's"

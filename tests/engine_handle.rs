@@ -312,6 +312,51 @@ async fn reset_continues_after_the_replica_txid_without_a_gap() {
     s.assert_restores_to_source("after reset");
 }
 
+/// The replica is wiped after local L0 retention removed the early L0 files: they cannot be
+/// uploaded again, so the engine notices its snapshot is gone, uploads a new level-9 snapshot
+/// at its position, continues with L0 after it, and the replica restores to the source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wiped_replica_is_bridged_with_a_snapshot_when_local_files_are_gone() {
+    let mut s = Setup::start(
+        "levels:\n  - interval: 1s\nl0-retention: 1s\nl0-retention-check-interval: 1s\n",
+    )
+    .await;
+    let mut events = s.engine.subscribe();
+    let l0_retention_ran: &dyn Fn(&EngineEvent) -> bool =
+        &|e| matches!(e, EngineEvent::RetentionApplied { level: 0, .. });
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while s.local_l0().first() == Some(&1) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "local L0 retention never removed TXID 1: {:?}",
+            s.local_l0()
+        );
+        s.db.insert_rows("orders", 5);
+        s.engine.sync_now(&s.db.path).await.unwrap();
+        expect_events(&mut events, &[("L0 retention", l0_retention_ran)]).await;
+    }
+
+    std::fs::remove_dir_all(&s.replica).unwrap();
+    s.db.insert_rows("orders", 10);
+    let local = s.engine.sync_now(&s.db.path).await.unwrap();
+    assert!(local.is_some());
+    let snapshot_taken: &dyn Fn(&EngineEvent) -> bool =
+        &|e| matches!(e, EngineEvent::SnapshotTaken { .. });
+    expect_events(&mut events, &[("a bridging snapshot", snapshot_taken)]).await;
+    let status = wait_caught_up(&mut s.rx, &s.db.path, "the engine after the wipe").await;
+    assert!(status.last_error.is_none(), "{status:#?}");
+
+    s.db.insert_rows("orders", 10);
+    s.engine.sync_now(&s.db.path).await.unwrap();
+    s.engine.shutdown().await;
+    let files = ReplicaFiles::read(&s.replica);
+    assert!(
+        !files.level(9).is_empty(),
+        "a snapshot bridges the lost history"
+    );
+    s.assert_restores_to_source("after the wipe");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_for_an_unknown_database_are_refused_with_the_configured_ones() {
     let s = Setup::start("").await;

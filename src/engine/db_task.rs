@@ -91,6 +91,9 @@ pub struct DbTask {
     initialized: bool,
     replica_txid: Option<Txid>,
     pending_sizes: BTreeMap<u64, u64>,
+    /// The newest level-9 snapshot this task uploaded or saw; its disappearance means the
+    /// replica was wiped.
+    known_snapshot: Option<Txid>,
     lag: LagTracker,
     backoff: Backoff,
     paused: bool,
@@ -132,6 +135,7 @@ impl DbTask {
             initialized: false,
             replica_txid: None,
             pending_sizes: BTreeMap::new(),
+            known_snapshot: None,
             lag: LagTracker::default(),
             backoff,
             paused: false,
@@ -303,6 +307,7 @@ impl DbTask {
         }
         if !self.p.l0_retention.is_zero() && (l1_compacted || self.next_l0_retention <= now) {
             self.next_l0_retention = now + self.p.l0_retention_check_interval;
+            self.check_replica_position().await?;
             let report = enforce_l0_retention(
                 &self.client,
                 meta.as_ref(),
@@ -469,6 +474,56 @@ impl DbTask {
         Ok(())
     }
 
+    /// Confirms the replica still holds the newest L0 file this task uploaded (L0 retention
+    /// always keeps a level's newest file). If it does not, the replica was wiped or replaced
+    /// behind the engine's back: forget the cached position so the next upload starts from
+    /// what the replica really has (bridging with a snapshot where local files are gone).
+    async fn check_replica_position(&mut self) -> Result<(), EngineError> {
+        if let Some(known) = self.known_snapshot {
+            let newest = self
+                .client
+                .list_ltx_files(SNAPSHOT_LEVEL, Txid(0))
+                .await
+                .map_err(|e| self.replica_error(e))?
+                .into_iter()
+                .map(|f| f.max_txid)
+                .max();
+            // Snapshot retention always keeps the newest snapshot, so losing it means the
+            // replica's history is gone, even if an L0 file was uploaded since.
+            if newest.is_none_or(|n| n < known) {
+                tracing::warn!(
+                    db = %self.p.db_path.display(),
+                    snapshot = %known,
+                    "the replica no longer holds this engine's newest snapshot (wiped or replaced?); uploading again from the start"
+                );
+                self.known_snapshot = None;
+                self.replica_txid = Some(Txid(0));
+                return Ok(());
+            }
+        }
+        let Some(cached) = self.replica_txid.filter(|t| t.0 > 0) else {
+            return Ok(());
+        };
+        let still_there = self
+            .client
+            .list_ltx_files(0, cached)
+            .await
+            .map_err(|e| self.replica_error(e))?
+            .iter()
+            .any(|f| f.max_txid >= cached);
+        if !still_there {
+            let remote = self.replica_max_txid().await?;
+            tracing::warn!(
+                db = %self.p.db_path.display(),
+                uploaded = %cached,
+                replica = %remote,
+                "the replica no longer holds files this engine uploaded (wiped or replaced?); uploading again from its position"
+            );
+            self.replica_txid = Some(remote);
+        }
+        Ok(())
+    }
+
     async fn replica_max_txid(&mut self) -> Result<Txid, EngineError> {
         let files = self
             .client
@@ -499,9 +554,18 @@ impl DbTask {
                 .as_ref()
                 .map(|s| s.meta().l0_path(txid))
                 .unwrap_or_default();
-            let bytes = tokio::fs::read(&path)
-                .await
-                .map_err(|e| EngineError::io("reading L0 file for upload", &path, e))?;
+            let bytes = match tokio::fs::read(&path).await {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // The replica is behind by files that local retention already removed
+                    // (a wiped or replaced bucket, a long outage): they cannot be uploaded
+                    // any more, so bridge the gap with a snapshot of the database at the
+                    // local position (level 9, TXIDs 1..=local) and continue after it.
+                    replica = self.bridge_with_snapshot(txid, local).await?;
+                    continue;
+                }
+                Err(e) => return Err(EngineError::io("reading L0 file for upload", &path, e)),
+            };
             let timestamp = header_timestamp(&bytes).map_err(|source| EngineError::Ltx {
                 path: path.clone(),
                 source,
@@ -532,6 +596,36 @@ impl DbTask {
         Ok(())
     }
 
+    /// Uploads a level-9 snapshot at the local position because the replica lacks L0 file
+    /// `missing` and the local copy is gone; returns the TXID the replica now reaches.
+    async fn bridge_with_snapshot(
+        &mut self,
+        missing: Txid,
+        local: Txid,
+    ) -> Result<Txid, EngineError> {
+        tracing::warn!(
+            db = %self.p.db_path.display(),
+            missing = %missing,
+            local = %local,
+            "the replica lacks L0 files that local retention already removed; uploading a snapshot to bridge the gap"
+        );
+        let reached = self.snapshot(true).await?.unwrap_or(local);
+        self.replica_txid = Some(reached);
+        let bridged: Vec<u64> = self
+            .pending_sizes
+            .range(..=reached.0)
+            .map(|(t, _)| *t)
+            .collect();
+        for t in bridged {
+            if let Some(size) = self.pending_sizes.remove(&t) {
+                self.status.lag.pending_bytes = self.status.lag.pending_bytes.saturating_sub(size);
+            }
+        }
+        self.lag.uploaded(reached.0);
+        self.status.last_upload = Some(SystemTime::now());
+        Ok(reached)
+    }
+
     /// Builds an L9 snapshot from the live database and uploads it, unless the newest one is
     /// already at the local position (or `force`). Returns its TXID.
     async fn snapshot(&mut self, force: bool) -> Result<Option<Txid>, EngineError> {
@@ -553,6 +647,7 @@ impl DbTask {
             .map(|f| f.max_txid)
             .max();
         if !force && newest.is_some_and(|n| n >= local) {
+            self.known_snapshot = newest;
             return Ok(newest);
         }
         let (bytes, header): (Vec<u8>, Header) =
@@ -563,6 +658,7 @@ impl DbTask {
             .write_ltx(SNAPSHOT_LEVEL, name, Bytes::from(bytes), header.timestamp)
             .await
             .map_err(|e| self.replica_error(e))?;
+        self.known_snapshot = Some(header.max_txid);
         self.emit(EngineEvent::SnapshotTaken {
             db: self.p.db_path.clone(),
             txid: header.max_txid,
