@@ -357,6 +357,64 @@ async fn a_wiped_replica_is_bridged_with_a_snapshot_when_local_files_are_gone() 
     s.assert_restores_to_source("after the wipe");
 }
 
+/// With `l0-rollup`, the small L0 files of a closed window are merged into one L0 file on the
+/// replica and in the meta directory, the small ones are deleted, and the real
+/// `litestream restore` gives the source's state at every file boundary left in L0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_l0_files_are_rolled_up_and_every_remaining_boundary_restores() {
+    let mut s = Setup::start("l0-rollup: 200ms\n").await;
+    let mut events = s.engine.subscribe();
+    let mut dumps = std::collections::BTreeMap::new();
+    for _ in 0..12 {
+        s.db.insert_rows("orders", 3);
+        let txid = s.engine.sync_now(&s.db.path).await.unwrap().unwrap();
+        dumps.insert(txid.0, s.db.canonical_dump());
+    }
+    let rolled: &dyn Fn(&EngineEvent) -> bool = &|e| matches!(e, EngineEvent::Compacted { level: 0, min_txid, max_txid, .. } if min_txid < max_txid);
+    expect_events(&mut events, &[("an L0 roll-up", rolled)]).await;
+
+    let l0: Vec<(u64, u64)> = ReplicaFiles::read(&s.replica)
+        .level(0)
+        .iter()
+        .map(|f| (f.min_txid, f.max_txid))
+        .collect();
+    let merged: Vec<(u64, u64)> = l0.iter().copied().filter(|(a, b)| a < b).collect();
+    assert!(!merged.is_empty(), "{l0:?}");
+    for (a, b) in &merged {
+        assert!(
+            !l0.iter().any(|(x, y)| x == y && a <= x && x <= b),
+            "small files inside {a}-{b} were deleted from the replica: {l0:?}"
+        );
+        assert!(
+            !s.local_l0().iter().any(|x| a < x && x <= b),
+            "and from the meta directory: {:?}",
+            s.local_l0()
+        );
+    }
+    // The chain of L0 files still covers every TXID from 1.
+    let mut next = 1;
+    for (a, b) in &l0 {
+        assert_eq!(*a, next, "L0 is contiguous: {l0:?}");
+        next = b + 1;
+    }
+    let status = wait_caught_up(&mut s.rx, &s.db.path, "after the roll-up").await;
+    assert!(status.last_error.is_none(), "{status:#?}");
+    s.engine.shutdown().await;
+    for (_, b) in &l0 {
+        let Some(want) = dumps.get(b) else { continue };
+        let out = s.dir.path().join(format!("at-{b}.db"));
+        tokio::task::block_in_place(|| {
+            restore_ok_with(&peers::litestream(), &file_url(&s.replica), &out, Some(*b))
+        });
+        assert_same_dump(
+            &canonical_dump_of(&out),
+            want,
+            &format!("restore at TXID {b}"),
+        );
+    }
+    s.assert_restores_to_source("after the roll-up");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_for_an_unknown_database_are_refused_with_the_configured_ones() {
     let s = Setup::start("").await;

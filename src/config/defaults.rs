@@ -37,6 +37,10 @@ pub const SNAPSHOT_RETENTION: GoDuration = GoDuration::from_hours(24);
 pub const L0_RETENTION: GoDuration = GoDuration::from_mins(5);
 /// `l0-retention-check-interval`: how often L0 retention runs.
 pub const L0_RETENTION_CHECK_INTERVAL: GoDuration = GoDuration::from_secs(15);
+/// `l0-rollup` (ltx-tui): L0 files are merged per this window once it is two windows old, so
+/// L0 holds about as many files and bytes as Litestream's once-a-second syncs make, while
+/// each commit still reaches the replica within milliseconds.
+pub const L0_ROLLUP: GoDuration = GoDuration::from_secs(1);
 /// `shutdown-sync-timeout`: total time to retry the final sync at shutdown.
 pub const SHUTDOWN_SYNC_TIMEOUT: GoDuration = GoDuration::from_secs(30);
 /// `shutdown-sync-interval`: delay between shutdown sync retries.

@@ -52,6 +52,9 @@ pub struct Config {
     pub l0_retention: GoDuration,
     /// How often L0 retention runs.
     pub l0_retention_check_interval: GoDuration,
+    /// ltx-tui's L0 roll-up window: uploaded L0 files older than about two windows are merged
+    /// into one L0 file per window (zero disables it).
+    pub l0_rollup: GoDuration,
     /// Remote retention switch.
     pub retention: RetentionConfig,
     /// Periodic validation.

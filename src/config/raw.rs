@@ -47,6 +47,8 @@ keyed_struct! {
         "l0-retention" => pub l0_retention: Option<GoDuration>,
         /// How often L0 retention runs.
         "l0-retention-check-interval" => pub l0_retention_check_interval: Option<GoDuration>,
+        /// ltx-tui: window of the L0 roll-up (`0s` disables it).
+        "l0-rollup" => pub l0_rollup: Option<GoDuration>,
         /// Remote retention switch.
         "retention" => pub retention: Option<RetentionConfig>,
         /// Periodic validation.

@@ -111,6 +111,7 @@ pub(crate) fn resolve(raw: RawConfig, origin: &Path, opts: &LoadOptions) -> Resu
         l0_retention_check_interval: top
             .l0_retention_check_interval
             .unwrap_or(defaults::L0_RETENTION_CHECK_INTERVAL),
+        l0_rollup: top.l0_rollup.unwrap_or(defaults::L0_ROLLUP),
         retention: top.retention.unwrap_or_default(),
         validation: top.validation.unwrap_or_default(),
         verify_compaction: top.verify_compaction.unwrap_or(false),

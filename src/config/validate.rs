@@ -65,6 +65,14 @@ pub(crate) fn validate(raw: &RawConfig) -> Result<(), Issue> {
         &root.key("l0-retention-check-interval"),
         "l0 retention check interval",
     )?;
+    if let Some(d) = top.l0_rollup
+        && d.is_negative()
+    {
+        return Err(Issue::value(
+            root.key("l0-rollup"),
+            format!("l0-rollup must be >= 0 (got {d}; 0s disables the roll-up)"),
+        ));
+    }
     if let Some(d) = top.shutdown_sync_timeout
         && d.is_negative()
     {

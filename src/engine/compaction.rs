@@ -108,12 +108,27 @@ pub fn compaction_skip(
 
 /// The source files one compaction merges: every file of `src` (in listing order) whose MinTXID
 /// is at least the destination's MaxTXID + 1 (all of them when the destination is empty).
+///
+/// A file whose TXIDs all lie within files already taken is left out: a level never holds
+/// such overlaps in Litestream, but an interrupted L0 roll-up can leave the merged file beside
+/// the files it replaced, and merging both in TXID order would let an older page win.
 pub fn compaction_inputs(
     src: &[LtxFileInfo],
     dst_newest: Option<&LtxFileInfo>,
 ) -> Vec<LtxFileInfo> {
     let seek = dst_newest.map_or(Txid::ZERO, |f| f.max_txid).next();
-    src.iter().filter(|f| f.min_txid >= seek).cloned().collect()
+    let mut candidates: Vec<&LtxFileInfo> = src.iter().filter(|f| f.min_txid >= seek).collect();
+    candidates.sort_by_key(|f| (f.min_txid, std::cmp::Reverse(f.max_txid)));
+    let mut reached: Option<Txid> = None;
+    let mut out = Vec::with_capacity(candidates.len());
+    for f in candidates {
+        if reached.is_some_and(|r| f.max_txid <= r) {
+            continue;
+        }
+        reached = Some(reached.map_or(f.max_txid, |r| r.max(f.max_txid)));
+        out.push(f.clone());
+    }
+    out
 }
 
 /// Compacts level `level − 1` into `level` (1..=8) by Litestream's rules (see the module
@@ -369,5 +384,27 @@ mod tests {
             .map(|f| f.min_txid.0)
             .collect();
         assert_eq!(rest, [3, 4]);
+    }
+
+    #[test]
+    fn inputs_skip_files_covered_by_a_rolled_up_file() {
+        // An interrupted roll-up left 4-6 beside 4, 5 and 6.
+        let src = [
+            info(3, 3, 0),
+            info(4, 4, 0),
+            info(4, 6, 1),
+            info(5, 5, 0),
+            info(6, 6, 0),
+            info(7, 7, 2),
+        ];
+        let dst = info(1, 2, 0);
+        let picked: Vec<(u64, u64)> = compaction_inputs(&src, Some(&dst))
+            .iter()
+            .map(|f| (f.min_txid.0, f.max_txid.0))
+            .collect();
+        assert_eq!(picked, vec![(3, 3), (4, 6), (7, 7)]);
+        // Without overlaps the listing order is kept and nothing is dropped.
+        let plain = [info(3, 3, 0), info(4, 5, 0), info(6, 6, 0)];
+        assert_eq!(compaction_inputs(&plain, Some(&dst)).len(), 3);
     }
 }

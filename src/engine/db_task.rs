@@ -6,9 +6,10 @@
 //! [`DbSync`] and hands it over for each blocking call.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
@@ -25,6 +26,7 @@ use super::compaction::{SNAPSHOT_LEVEL, compact_level};
 use super::db_sync::{DbSync, SyncReport};
 use super::error::EngineError;
 use super::event::EngineEvent;
+use super::l0_rollup::{RollupQueue, Uploaded, merge_group};
 use super::lag::LagTracker;
 use super::level_contiguity::verify_level_contiguity;
 use super::level_schedule::LevelSchedule;
@@ -59,6 +61,8 @@ pub struct DbTaskParams {
     pub l0_retention: Duration,
     /// How often L0 retention runs.
     pub l0_retention_check_interval: Duration,
+    /// The L0 roll-up window (`None`: off); see [`super::l0_rollup`].
+    pub l0_rollup: Option<Duration>,
     /// `retention.enabled`: false keeps every remote file (local cleanup still happens).
     pub retention_enabled: bool,
     /// `verify-compaction`: check level contiguity after each compaction.
@@ -94,6 +98,9 @@ pub struct DbTask {
     /// The newest level-9 snapshot this task uploaded or saw; its disappearance means the
     /// replica was wiped.
     known_snapshot: Option<Txid>,
+    /// Uploaded L0 files waiting for the roll-up, and when it next runs.
+    rollup: RollupQueue,
+    next_rollup: tokio::time::Instant,
     lag: LagTracker,
     backoff: Backoff,
     paused: bool,
@@ -136,6 +143,8 @@ impl DbTask {
             replica_txid: None,
             pending_sizes: BTreeMap::new(),
             known_snapshot: None,
+            rollup: RollupQueue::default(),
+            next_rollup: tokio::time::Instant::now(),
             lag: LagTracker::default(),
             backoff,
             paused: false,
@@ -175,6 +184,7 @@ impl DbTask {
         self.next_snapshot = self.p.snapshot_interval.map(|_| start);
         self.level_schedules = self.p.levels.iter().map(|i| (started(*i), start)).collect();
         self.next_l0_retention = start + self.p.l0_retention_check_interval;
+        self.next_rollup = start + self.p.l0_rollup.unwrap_or_default();
         self.step(true).await;
         loop {
             let now = tokio::time::Instant::now();
@@ -213,7 +223,14 @@ impl DbTask {
     fn next_maintenance(&self) -> Option<tokio::time::Instant> {
         let levels = self.level_schedules.iter().map(|(_, at)| *at);
         let retention = (!self.p.l0_retention.is_zero()).then_some(self.next_l0_retention);
-        levels.chain(self.next_snapshot).chain(retention).min()
+        // The roll-up wakes the task only while files wait for it (an idle database sleeps).
+        let rollup =
+            (self.p.l0_rollup.is_some() && !self.rollup.is_empty()).then_some(self.next_rollup);
+        levels
+            .chain(self.next_snapshot)
+            .chain(retention)
+            .chain(rollup)
+            .min()
     }
 
     /// One round: sync, upload, and the maintenance that is due (when `maintenance`); errors
@@ -242,6 +259,12 @@ impl DbTask {
     /// L0 retention (also right after each L1 compaction, as Litestream does).
     async fn maintain(&mut self) -> Result<(), EngineError> {
         let now = tokio::time::Instant::now();
+        if let Some(window) = self.p.l0_rollup
+            && self.next_rollup <= now
+        {
+            self.next_rollup = now + window;
+            self.roll_up(window).await?;
+        }
         let meta = self.sync.as_ref().map(|s| s.meta().clone());
         let mut l1_compacted = false;
         // Highest level first: a level due at the same moment as the one below it (all run once
@@ -498,6 +521,7 @@ impl DbTask {
                 );
                 self.known_snapshot = None;
                 self.replica_txid = Some(Txid(0));
+                self.rollup.clear();
                 return Ok(());
             }
         }
@@ -578,6 +602,12 @@ impl DbTask {
                 .map_err(|e| self.replica_error(e))?;
             replica = txid;
             self.replica_txid = Some(txid);
+            if self.p.l0_rollup.is_some() {
+                self.rollup.push(Uploaded {
+                    txid,
+                    timestamp_ms: timestamp,
+                });
+            }
             if let Some(uploaded) = self.pending_sizes.remove(&txid.0) {
                 // Keep the published figure in step with uploads, not only with syncs.
                 self.status.lag.pending_bytes =
@@ -591,6 +621,49 @@ impl DbTask {
                 name: name.to_string(),
                 bytes: size,
                 duration: started.elapsed(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Merges the uploaded L0 files of every closed roll-up window into one L0 file each:
+    /// merged locally, uploaded, then the small files deleted from the replica and locally.
+    async fn roll_up(&mut self, window: Duration) -> Result<(), EngineError> {
+        let Some(local) = self.sync.as_ref().and_then(DbSync::local_txid) else {
+            return Ok(());
+        };
+        let groups = self.rollup.take_due(window, now_ms(), local);
+        for group in groups {
+            let inputs = group.clone();
+            let (name, bytes, header) = self
+                .blocking(move |s| {
+                    let (name, bytes, header) = merge_group(s.meta(), &inputs)?;
+                    s.meta().write_l0_as(name, |w| {
+                        w.write_all(&bytes).map_err(|e| {
+                            EngineError::io("writing rolled-up L0 file", &s.meta().l0_dir(), e)
+                        })
+                    })?;
+                    Ok((name, bytes, header))
+                })
+                .await?;
+            let size = bytes.len() as u64;
+            self.client
+                .write_ltx(0, name, Bytes::from(bytes), header.timestamp)
+                .await
+                .map_err(|e| self.replica_error(e))?;
+            let names: Vec<FileName> = group.iter().map(|t| FileName::new(*t, *t)).collect();
+            self.client
+                .delete_ltx_files(0, &names)
+                .await
+                .map_err(|e| self.replica_error(e))?;
+            self.blocking(move |s| s.meta().delete_l0(&names)).await?;
+            tracing::debug!(db = %self.p.db_path.display(), %name, inputs = group.len(), size, "L0 roll-up");
+            self.emit(EngineEvent::Compacted {
+                db: self.p.db_path.clone(),
+                level: 0,
+                min_txid: name.min_txid,
+                max_txid: name.max_txid,
+                bytes: size,
             });
         }
         Ok(())
@@ -845,4 +918,12 @@ fn header_timestamp(bytes: &[u8]) -> Result<i64, crate::ltx::LtxError> {
         });
     }
     Ok(Header::from_bytes(&header)?.timestamp)
+}
+
+/// Wall-clock milliseconds since the epoch (LTX header time).
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }

@@ -109,7 +109,16 @@ impl MetaDir {
         txid: Txid,
         write: impl FnOnce(&mut BufWriter<File>) -> Result<(), EngineError>,
     ) -> Result<u64, EngineError> {
-        let path = self.l0_path(txid);
+        self.write_l0_as(FileName::new(txid, txid), write)
+    }
+
+    /// [`MetaDir::write_l0`] for any L0 file name (a rolled-up `<min>-<max>.ltx`).
+    pub fn write_l0_as(
+        &self,
+        name: FileName,
+        write: impl FnOnce(&mut BufWriter<File>) -> Result<(), EngineError>,
+    ) -> Result<u64, EngineError> {
+        let path = self.l0_dir().join(name.to_string());
         let tmp = path.with_extension("ltx.tmp");
         let result = (|| {
             let file = File::create(&tmp)

@@ -15,6 +15,7 @@ mod db_sync;
 mod db_task;
 mod error;
 mod event;
+mod l0_rollup;
 mod lag;
 mod level_contiguity;
 mod level_schedule;
@@ -42,6 +43,7 @@ pub use db_sync::{
 pub use db_task::{DbTaskParams, Shared};
 pub use error::EngineError;
 pub use event::EngineEvent;
+pub use l0_rollup::{RollupQueue, Uploaded, merge_group};
 pub use lag::LagTracker;
 pub use level_contiguity::{
     ContiguityKind, ContiguityViolation, contiguity_violations, verify_level_contiguity,

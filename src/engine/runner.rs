@@ -89,6 +89,7 @@ impl Engine {
                     .filter_map(|l| l.interval.to_std())
                     .collect(),
                 l0_retention: config.l0_retention.to_std().unwrap_or_default(),
+                l0_rollup: config.l0_rollup.to_std().filter(|d| !d.is_zero()),
                 l0_retention_check_interval: config
                     .l0_retention_check_interval
                     .to_std()

@@ -38,6 +38,7 @@ pub fn test_params(db_path: &Path, replica_url: impl Into<String>) -> DbTaskPara
         levels: Vec::new(),
         l0_retention: Duration::ZERO,
         l0_retention_check_interval: Duration::from_secs(15),
+        l0_rollup: None,
         retention_enabled: true,
         verify_compaction: false,
         shutdown_sync_timeout: Duration::from_secs(10),
