@@ -101,6 +101,8 @@ pub struct DbTask {
     /// Uploaded L0 files waiting for the roll-up, and when it next runs.
     rollup: RollupQueue,
     next_rollup: tokio::time::Instant,
+    /// The newest level-1 MaxTXID, once known (the roll-up never merges across it).
+    level1_max: Option<Txid>,
     lag: LagTracker,
     backoff: Backoff,
     paused: bool,
@@ -145,6 +147,7 @@ impl DbTask {
             known_snapshot: None,
             rollup: RollupQueue::default(),
             next_rollup: tokio::time::Instant::now(),
+            level1_max: None,
             lag: LagTracker::default(),
             backoff,
             paused: false,
@@ -283,6 +286,9 @@ impl DbTask {
                 compact_level(&self.client, meta.as_ref(), level, interval, wall).await?
             {
                 l1_compacted |= level == 1;
+                if level == 1 {
+                    self.level1_max = Some(file.max_txid);
+                }
                 self.emit(EngineEvent::Compacted {
                     db: self.p.db_path.clone(),
                     level,
@@ -522,6 +528,7 @@ impl DbTask {
                 self.known_snapshot = None;
                 self.replica_txid = Some(Txid(0));
                 self.rollup.clear();
+                self.level1_max = None;
                 return Ok(());
             }
         }
@@ -632,7 +639,10 @@ impl DbTask {
         let Some(local) = self.sync.as_ref().and_then(DbSync::local_txid) else {
             return Ok(());
         };
-        let groups = self.rollup.take_due(window, now_ms(), local);
+        let compacted_through = self.level1_max().await?;
+        let groups = self
+            .rollup
+            .take_due(window, now_ms(), local, compacted_through);
         for group in groups {
             let inputs = group.clone();
             let (name, bytes, header) = self
@@ -667,6 +677,28 @@ impl DbTask {
             });
         }
         Ok(())
+    }
+
+    /// The newest level-1 MaxTXID (0 without compaction levels), listed once and then kept
+    /// current from this task's own level-1 compactions.
+    async fn level1_max(&mut self) -> Result<Txid, EngineError> {
+        if self.p.levels.is_empty() {
+            return Ok(Txid(0));
+        }
+        if let Some(max) = self.level1_max {
+            return Ok(max);
+        }
+        let max = self
+            .client
+            .list_ltx_files(1, Txid(0))
+            .await
+            .map_err(|e| self.replica_error(e))?
+            .iter()
+            .map(|f| f.max_txid)
+            .max()
+            .unwrap_or(Txid(0));
+        self.level1_max = Some(max);
+        Ok(max)
     }
 
     /// Uploads a level-9 snapshot at the local position because the replica lacks L0 file

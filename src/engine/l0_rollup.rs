@@ -59,9 +59,18 @@ impl RollupQueue {
 
     /// Takes the groups to merge now: runs of consecutive TXIDs below `keep_from` (the newest
     /// local file, never merged) whose timestamps fall in the same `window`, for windows that
-    /// ended at least one window before `now_ms`. Groups of one file are dropped (nothing to
-    /// merge); files of windows still open stay queued.
-    pub fn take_due(&mut self, window: Duration, now_ms: i64, keep_from: Txid) -> Vec<Vec<Txid>> {
+    /// ended at least one window before `now_ms`. Files at or below `compacted_through` (the
+    /// newest level-1 MaxTXID) are dropped unmerged: level 1 already covers them, and a merged
+    /// file straddling that TXID would be skipped by the next compaction (its MinTXID is not
+    /// above level 1's MaxTXID), leaving level 1 with a gap. Groups of one file are dropped
+    /// (nothing to merge); files of windows still open stay queued.
+    pub fn take_due(
+        &mut self,
+        window: Duration,
+        now_ms: i64,
+        keep_from: Txid,
+        compacted_through: Txid,
+    ) -> Vec<Vec<Txid>> {
         let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX).max(1);
         let open_from = now_ms.div_euclid(window_ms) - 1;
         let mut groups: Vec<Vec<Txid>> = Vec::new();
@@ -73,6 +82,9 @@ impl RollupQueue {
                 break;
             }
             self.files.pop_front();
+            if front.txid <= compacted_through {
+                continue;
+            }
             let continues = current_bucket == Some(bucket)
                 && current.last().is_some_and(|last| last.next() == front.txid);
             if !continues && !current.is_empty() {
@@ -165,12 +177,18 @@ mod tests {
             (6, 2100),
         ]);
         // At 2.5 s the window [1 s, 2 s) ended less than a window ago: only [0, 1 s) is due.
-        assert_eq!(txids(&q.take_due(S, 2500, Txid(100))), vec![vec![1, 2, 3]]);
+        assert_eq!(
+            txids(&q.take_due(S, 2500, Txid(100), Txid(0))),
+            vec![vec![1, 2, 3]]
+        );
         // At 3.0 s [1 s, 2 s) is due too; [2 s, 3 s) is not.
-        assert_eq!(txids(&q.take_due(S, 3000, Txid(100))), vec![vec![4, 5]]);
+        assert_eq!(
+            txids(&q.take_due(S, 3000, Txid(100), Txid(0))),
+            vec![vec![4, 5]]
+        );
         assert!(!q.is_empty());
         assert_eq!(
-            txids(&q.take_due(S, 4000, Txid(100))),
+            txids(&q.take_due(S, 4000, Txid(100), Txid(0))),
             Vec::<Vec<u64>>::new()
         );
         assert!(
@@ -182,7 +200,10 @@ mod tests {
     #[test]
     fn the_newest_local_file_and_after_are_never_merged() {
         let mut q = queue(&[(1, 0), (2, 10), (3, 20)]);
-        assert_eq!(txids(&q.take_due(S, 10_000, Txid(3))), vec![vec![1, 2]]);
+        assert_eq!(
+            txids(&q.take_due(S, 10_000, Txid(3), Txid(0))),
+            vec![vec![1, 2]]
+        );
         assert!(!q.is_empty(), "TXID 3 stays queued");
     }
 
@@ -190,8 +211,19 @@ mod tests {
     fn a_txid_gap_splits_a_window() {
         let mut q = queue(&[(1, 0), (2, 10), (5, 20), (6, 30)]);
         assert_eq!(
-            txids(&q.take_due(S, 10_000, Txid(100))),
+            txids(&q.take_due(S, 10_000, Txid(100), Txid(0))),
             vec![vec![1, 2], vec![5, 6]]
+        );
+    }
+
+    #[test]
+    fn files_level_1_already_covers_are_not_merged_across_its_end() {
+        // Level 1 reaches TXID 2: merging 1-4 would straddle it, and the next compaction
+        // (inputs from MinTXID 3) would skip the merged file.
+        let mut q = queue(&[(1, 0), (2, 10), (3, 20), (4, 30)]);
+        assert_eq!(
+            txids(&q.take_due(S, 10_000, Txid(100), Txid(2))),
+            vec![vec![3, 4]]
         );
     }
 }
