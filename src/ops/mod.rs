@@ -1,5 +1,5 @@
-//! The operations surface: info, version, databases, status (with lag), the LTX timeline, and
-//! the types of restore and preview. The command line, the console and the MCP server all call
+//! The operations surface: info, version, databases, status (with lag), the LTX timeline,
+//! restore (with progress, and a [`RestoreScope`] for where it may write), and preview. The command line, the console and the MCP server all call
 //! these functions; each takes typed parameters and returns a typed result (serde, with a JSON
 //! schema from [`schemars`]) that maps onto Litestream's MCP tools, plus the text tables and
 //! JSON that Litestream's CLI prints for it.
@@ -15,13 +15,19 @@ mod info;
 mod litestream_text;
 mod ltx;
 mod ltx_cursor;
+mod preview;
+mod preview_cache;
 mod preview_params;
+mod restore;
 mod restore_params;
+mod restore_scope;
 mod status;
 pub mod tabwriter;
 mod timestamp;
 mod version;
 
+/// Restore progress sinks and events, from the restore room, for `restore`'s callers.
+pub use crate::restore::{Progress, RestoreProgress};
 pub use context::{OpsContext, ReplicaTarget, is_replica_url};
 pub use databases::{
     DatabaseEntry, DatabasesParams, DatabasesResult, LitestreamDatabaseRow, databases,
@@ -34,10 +40,14 @@ pub use ltx::{
     MAX_PAGE_COUNTS, ltx, ltx_on,
 };
 pub use ltx_cursor::LtxCursor;
+pub use preview::{preview, preview_diff};
+pub use preview_cache::{PointSummary, PreviewCache};
 pub use preview_params::{
     PreviewDiff, PreviewParams, PreviewResult, TableChange, TableDiff, TablePreview,
 };
+pub use restore::restore;
 pub use restore_params::{IntegrityCheck, PlannedFile, RestoreParams, RestoreResult};
+pub use restore_scope::{RestoreScope, resolve_following_links};
 pub use status::{
     DatabaseStatusEntry, LitestreamStatusRow, LocalStatus, ReplicationFigures, StatusParams,
     StatusResult, status, status_from,
