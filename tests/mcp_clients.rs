@@ -114,6 +114,12 @@ fn check_results(report: &Value, what: &str) {
     for r in report["results"].as_array().unwrap() {
         let name = r["name"].as_str().unwrap();
         assert!(r.get("exception").is_none(), "{what}: {name}: {r}");
+        if name == "ltx_preview" {
+            // ops::preview is not merged yet: the tool answers a clean error result.
+            assert_eq!(r["is_error"], true, "{r}");
+            assert!(r["text"].as_str().unwrap().contains("not available"), "{r}");
+            continue;
+        }
         assert_eq!(r["is_error"], false, "{what}: {name} failed: {}", r["text"]);
         assert!(r["structured"].is_object(), "{what}: {name}: {r}");
         assert!(!r["text"].as_str().unwrap().is_empty(), "{what}: {name} has no text");
@@ -153,6 +159,13 @@ fn python_sdk_auto_and_legacy_list_and_call_every_tool() {
 }
 
 fn inspector_cli(server: &McpServer, extra: &[&str]) -> Value {
+    let (ok, v, err) = inspector_run(server, extra);
+    assert!(ok, "inspector {extra:?} failed: {err}\n{v}");
+    v
+}
+
+/// Runs the inspector CLI; (exit success, stdout as JSON, stderr).
+fn inspector_run(server: &McpServer, extra: &[&str]) -> (bool, Value, String) {
     let out = Command::new(inspector())
         .args(["--cli", &server.mcp_url(), "--transport", "http"])
         .args(extra)
@@ -160,18 +173,18 @@ fn inspector_cli(server: &McpServer, extra: &[&str]) -> Value {
         .env("HOME", &server.dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "inspector {extra:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
-            "inspector output is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
+            "inspector {extra:?} output is not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
         )
-    })
+    });
+    (
+        out.status.success(),
+        v,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -188,17 +201,21 @@ fn inspector_cli_lists_and_calls_every_tool() {
     assert_eq!(names, EXPECTED_TOOLS);
     for (name, args) in plan(&server) {
         let args = args.to_string();
-        let r = inspector_cli(
-            &server,
-            &[
-                "--method",
-                "tools/call",
-                "--tool-name",
-                &name,
-                "--tool-args-json",
-                &args,
-            ],
-        );
+        let call = [
+            "--method",
+            "tools/call",
+            "--tool-name",
+            &name,
+            "--tool-args-json",
+            &args,
+        ];
+        if name == "ltx_preview" {
+            // ops::preview is not merged yet: a clean error result (the CLI exits non-zero).
+            let (ok, r, _) = inspector_run(&server, &call);
+            assert!(!ok && r["isError"] == true, "{r}");
+            continue;
+        }
+        let r = inspector_cli(&server, &call);
         assert_eq!(r["isError"], false, "{name}: {r}");
         assert!(r["structuredContent"].is_object(), "{name}: {r}");
         assert_eq!(r["content"][0]["type"], "text", "{name}: {r}");

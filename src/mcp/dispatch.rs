@@ -36,7 +36,8 @@ pub struct ToolOutput {
 }
 
 impl ToolOutput {
-    fn ok<T: Serialize>(result: &T, text: String) -> ToolOutput {
+    /// A successful result: `result` as structured content, and `text`.
+    pub fn ok<T: Serialize>(result: &T, text: String) -> ToolOutput {
         match serde_json::to_value(result) {
             Ok(v) => ToolOutput {
                 structured: Some(v),
@@ -58,7 +59,8 @@ impl ToolOutput {
         }
     }
 
-    fn from_ops(e: &OpsError) -> ToolOutput {
+    /// The error result of an operation's failure.
+    pub fn from_ops(e: &OpsError) -> ToolOutput {
         let kind = match e.kind() {
             ops::OpsErrorKind::Usage => "usage",
             ops::OpsErrorKind::Config => "config",

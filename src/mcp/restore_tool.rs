@@ -1,25 +1,48 @@
-//! `litestream_restore` and `ltx_preview` over `ops::restore` and `ops::preview`.
+//! `litestream_restore` over `ops::restore`, and `ltx_preview`.
 //!
-//! Placeholder until the operations land: both answer an error result.
+//! Restores are scoped to the server's own `restore-dirs` ([`RestoreScope::Restricted`]: the
+//! output, symlinks followed and `..` resolved, must lie under one of them; none configured
+//! refuses every restore). `ops::restore` adds the rest of the policy: never over an existing
+//! file or its sidecars without `force`, never over a database the engine replicates or the
+//! configuration names, `dry_run` writes nothing.
+//!
+//! `ltx_preview` answers an error result until `ops::preview` exists.
 
 use std::path::PathBuf;
 
 use super::dispatch::ToolOutput;
-use crate::ops::{OpsContext, OpsError, PreviewParams, RestoreParams};
+use super::text;
+use crate::ops::{
+    self, OpsContext, OpsError, PreviewParams, Progress, RestoreParams, RestoreScope,
+};
 
 /// Restores as `params` say, writing only under `restore_dirs`.
 pub async fn restore(
-    _ctx: &OpsContext,
-    _params: RestoreParams,
-    _restore_dirs: &[PathBuf],
+    ctx: &OpsContext,
+    params: RestoreParams,
+    restore_dirs: &[PathBuf],
 ) -> ToolOutput {
-    ToolOutput::failed("operation", "restore is not available in this build".to_owned())
+    let dry_run = params.dry_run;
+    match ops::restore(
+        ctx,
+        params,
+        RestoreScope::Restricted(restore_dirs),
+        Progress::none(),
+    )
+    .await
+    {
+        Ok(r) => {
+            let text = text::restore(&r, dry_run);
+            ToolOutput::ok(&r, text)
+        }
+        Err(e) => ToolOutput::from_ops(&e),
+    }
 }
 
 /// Previews a point in time.
 pub async fn preview(_ctx: &OpsContext, _params: PreviewParams) -> Result<ToolOutput, OpsError> {
     Ok(ToolOutput::failed(
         "operation",
-        "preview is not available in this build".to_owned(),
+        "ltx_preview is not available in this build yet".to_owned(),
     ))
 }
