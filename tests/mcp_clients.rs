@@ -59,7 +59,10 @@ fn plan(server: &McpServer) -> Vec<(String, Value)> {
     let url = format!("file://{}", server.replica.display());
     vec![
         ("litestream_info".into(), json!({})),
-        ("litestream_databases".into(), json!({"config": "litestream.yml"})),
+        (
+            "litestream_databases".into(),
+            json!({"config": "litestream.yml"}),
+        ),
         ("litestream_status".into(), json!({"path": db})),
         ("litestream_ltx".into(), json!({"path": db, "level": "all"})),
         (
@@ -69,7 +72,10 @@ fn plan(server: &McpServer) -> Vec<(String, Value)> {
         ("litestream_version".into(), json!({})),
         ("litestream_generations".into(), json!({"path": db})),
         ("litestream_snapshots".into(), json!({"path": url})),
-        ("ltx_timeline".into(), json!({"path": db, "level": "all", "limit": 2})),
+        (
+            "ltx_timeline".into(),
+            json!({"path": db, "level": "all", "limit": 2}),
+        ),
         ("ltx_preview".into(), json!({"path": db})),
         ("ltx_lag".into(), json!({})),
     ]
@@ -104,12 +110,26 @@ fn check_results(report: &Value, what: &str) {
     let tools = report["tools"].as_object().unwrap();
     for name in EXPECTED_TOOLS {
         let t = &tools[name];
-        assert!(t["inputSchema"]["type"] == "object", "{what}: {name} input schema");
-        assert!(t["outputSchema"]["type"] == "object", "{what}: {name} output schema");
+        assert!(
+            t["inputSchema"]["type"] == "object",
+            "{what}: {name} input schema"
+        );
+        assert!(
+            t["outputSchema"]["type"] == "object",
+            "{what}: {name} output schema"
+        );
         assert!(t["annotations"].is_object(), "{what}: {name} annotations");
     }
-    assert_eq!(tools.len(), EXPECTED_TOOLS.len(), "{what}: {:?}", tools.keys());
-    assert_eq!(tools["litestream_restore"]["annotations"]["destructiveHint"], true);
+    assert_eq!(
+        tools.len(),
+        EXPECTED_TOOLS.len(),
+        "{what}: {:?}",
+        tools.keys()
+    );
+    assert_eq!(
+        tools["litestream_restore"]["annotations"]["destructiveHint"],
+        true
+    );
     assert_eq!(tools["litestream_ltx"]["annotations"]["readOnlyHint"], true);
     for r in report["results"].as_array().unwrap() {
         let name = r["name"].as_str().unwrap();
@@ -122,7 +142,10 @@ fn check_results(report: &Value, what: &str) {
         }
         assert_eq!(r["is_error"], false, "{what}: {name} failed: {}", r["text"]);
         assert!(r["structured"].is_object(), "{what}: {name}: {r}");
-        assert!(!r["text"].as_str().unwrap().is_empty(), "{what}: {name} has no text");
+        assert!(
+            !r["text"].as_str().unwrap().is_empty(),
+            "{what}: {name} has no text"
+        );
     }
 }
 
@@ -132,11 +155,17 @@ fn python_sdk_auto_and_legacy_list_and_call_every_tool() {
     let server = McpServer::start(dir.path(), "", &[]);
 
     let auto = python(&server, "auto");
-    assert_eq!(auto["protocol"], "2026-07-28", "auto mode speaks the stateless protocol");
+    assert_eq!(
+        auto["protocol"], "2026-07-28",
+        "auto mode speaks the stateless protocol"
+    );
     check_results(&auto, "auto");
 
     let legacy = python(&server, "legacy");
-    assert_eq!(legacy["protocol"], "2025-11-25", "legacy mode uses the handshake");
+    assert_eq!(
+        legacy["protocol"], "2025-11-25",
+        "legacy mode uses the handshake"
+    );
     check_results(&legacy, "legacy");
 
     // The results carry what the operations found.
@@ -144,15 +173,25 @@ fn python_sdk_auto_and_legacy_list_and_call_every_tool() {
     let ltx = &results[3]["structured"];
     assert!(!ltx["files"].as_array().unwrap().is_empty());
     let snapshots = &results[7]["structured"]["snapshots"];
-    assert!(snapshots.as_array().unwrap().iter().all(|f| f["level"] == 9));
+    assert!(
+        snapshots
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["level"] == 9)
+    );
     let lag = &results[10]["structured"]["databases"][0]["replication"];
     assert!(lag["lag_seconds"].is_number(), "{lag}");
-    assert!(!server.restores.join("dry.db").exists(), "a dry run writes nothing");
+    assert!(
+        !server.restores.join("dry.db").exists(),
+        "a dry run writes nothing"
+    );
     // Every call was logged with its outcome.
     let log = std::fs::read_to_string(server.dir.join("ltx-tui.log")).unwrap();
     for name in EXPECTED_TOOLS {
         assert!(
-            log.lines().any(|l| l.contains("tool call") && l.contains(name)),
+            log.lines()
+                .any(|l| l.contains("tool call") && l.contains(name)),
             "no log line for {name}"
         );
     }

@@ -63,7 +63,8 @@ pub fn run(config_path: Option<&Path>, expand_env: bool, args: &HeadlessArgs) ->
 }
 
 async fn serve(config: Config, opts: LoadOptions, args: &HeadlessArgs) -> CommandOutcome {
-    let mcp_options = McpServeOptions::from_config(&config, args.mcp_addr.as_deref(), args.read_only);
+    let mcp_options =
+        McpServeOptions::from_config(&config, args.mcp_addr.as_deref(), args.read_only);
     // Refuse an unsafe MCP address before anything starts replicating.
     if let Some(o) = &mcp_options
         && let Err(message) = check_mcp_security(o)
@@ -136,7 +137,8 @@ async fn serve(config: Config, opts: LoadOptions, args: &HeadlessArgs) -> Comman
 
 /// A non-loopback MCP address needs a token (checked again by the server itself).
 fn check_mcp_security(options: &McpServeOptions) -> Result<(), String> {
-    let parsed = config::parse_listen_addr(&options.addr).map_err(|e| format!("--mcp-addr: {e}"))?;
+    let parsed =
+        config::parse_listen_addr(&options.addr).map_err(|e| format!("--mcp-addr: {e}"))?;
     if !config::is_loopback(&parsed.host) && options.token.is_none() {
         return Err(format!(
             "mcp-addr {:?} is not a loopback address: refusing to start the MCP server without \

@@ -164,9 +164,11 @@ pub struct LagEntry {
 /// The lag of the configured databases (or `path` alone); needs a running engine.
 pub async fn lag(ctx: &OpsContext, path: Option<String>) -> Result<LagResult, String> {
     if ctx.engine().is_none() {
-        return Err("ltx_lag needs the running engine: this server has none (start it with \
+        return Err(
+            "ltx_lag needs the running engine: this server has none (start it with \
                     `ltx-tui --headless --mcp-addr ADDR` or from the console)"
-            .to_owned());
+                .to_owned(),
+        );
     }
     let status = ops::status(ctx, &StatusParams { config: None, path })
         .await

@@ -133,7 +133,11 @@ impl McpTools {
     }
 
     /// Runs tool `name` with `args`, logging the call and its outcome.
-    pub async fn call(&self, name: &str, args: Option<JsonObject>) -> Result<ToolOutput, CallError> {
+    pub async fn call(
+        &self,
+        name: &str,
+        args: Option<JsonObject>,
+    ) -> Result<ToolOutput, CallError> {
         let started = Instant::now();
         let shown = redact_args(args.as_ref());
         let result = self.run(name, args).await;

@@ -160,10 +160,21 @@ mod tests {
     #[test]
     fn loopback_binds_accept_only_loopback_hosts() {
         let g = Guard::new("127.0.0.1", true, None);
-        for ok in ["127.0.0.1:3001", "localhost:1", "[::1]:80", "LOCALHOST", "127.0.0.1"] {
+        for ok in [
+            "127.0.0.1:3001",
+            "localhost:1",
+            "[::1]:80",
+            "LOCALHOST",
+            "127.0.0.1",
+        ] {
             assert!(g.host_allowed(ok), "{ok}");
         }
-        for bad in ["evil.example", "evil.example:3001", "192.0.2.1:3001", "127.0.0.1.evil:1"] {
+        for bad in [
+            "evil.example",
+            "evil.example:3001",
+            "192.0.2.1:3001",
+            "127.0.0.1.evil:1",
+        ] {
             assert!(!g.host_allowed(bad), "{bad}");
         }
     }
@@ -180,7 +191,12 @@ mod tests {
         assert!(Guard::origin_allowed("http://localhost:6274"));
         assert!(Guard::origin_allowed("http://127.0.0.1:5173"));
         assert!(Guard::origin_allowed("http://[::1]:1"));
-        for bad in ["null", "http://evil.example", "http://localhost.evil:1", "file://x"] {
+        for bad in [
+            "null",
+            "http://evil.example",
+            "http://localhost.evil:1",
+            "file://x",
+        ] {
             assert!(!Guard::origin_allowed(bad), "{bad}");
         }
     }

@@ -92,7 +92,9 @@ pub async fn call(
             (status, Json(doc)).into_response()
         }
         Err(e @ CallError::UnknownTool(_)) => error(StatusCode::NOT_FOUND, e.to_string()),
-        Err(e @ CallError::InvalidArguments { .. }) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e @ CallError::InvalidArguments { .. }) => {
+            error(StatusCode::BAD_REQUEST, e.to_string())
+        }
     }
 }
 

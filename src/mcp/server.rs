@@ -133,12 +133,18 @@ pub async fn start(
         )));
     }
     let listener = bind(&options.addr).await?;
-    let local = listener.local_addr().map_err(|source| McpServeError::Listen {
-        addr: options.addr.clone(),
-        source,
-    })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| McpServeError::Listen {
+            addr: options.addr.clone(),
+            source,
+        })?;
     let tools = McpTools::new(ctx, options.read_only, options.restore_dirs.clone());
-    let app = router(tools, Guard::new(&parsed.host, loopback, token.as_deref()), &shutdown);
+    let app = router(
+        tools,
+        Guard::new(&parsed.host, loopback, token.as_deref()),
+        &shutdown,
+    );
     tracing::info!(
         target: "ltx_tui::mcp",
         read_only = options.read_only,
@@ -345,8 +351,14 @@ mod tests {
     #[test]
     fn the_accept_header_picks_json_or_sse() {
         assert_eq!(reply_format(&HeaderMap::new()), Some(Format::Json));
-        assert_eq!(accept("application/json, text/event-stream"), Some(Format::Json));
-        assert_eq!(accept("text/event-stream, application/json"), Some(Format::Sse));
+        assert_eq!(
+            accept("application/json, text/event-stream"),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            accept("text/event-stream, application/json"),
+            Some(Format::Sse)
+        );
         assert_eq!(accept("text/event-stream"), Some(Format::Sse));
         assert_eq!(accept("application/json"), Some(Format::Json));
         assert_eq!(accept("*/*"), Some(Format::Json));

@@ -41,7 +41,9 @@ pub fn info(r: &InfoResult) -> String {
             out.push_str(&format!("  replica error: {e}\n"));
             continue;
         }
-        let mut rows = vec![owned(&["level", "files", "size", "min_txid", "max_txid", "newest"])];
+        let mut rows = vec![owned(&[
+            "level", "files", "size", "min_txid", "max_txid", "newest",
+        ])];
         rows.extend(s.levels.iter().map(|l| {
             vec![
                 l.level.to_string(),
@@ -77,7 +79,9 @@ pub fn ltx(r: &LtxResult) -> String {
     let with_pages = r.files.iter().any(|f| f.page_count.is_some());
     let mut out = r.table(with_pages);
     if let Some(next) = &r.next {
-        out.push_str(&format!("more files: pass cursor {next:?} for the next page\n"));
+        out.push_str(&format!(
+            "more files: pass cursor {next:?} for the next page\n"
+        ));
     }
     out
 }
@@ -161,7 +165,8 @@ pub fn preview(r: &PreviewResult) -> String {
         vec![
             t.name.clone(),
             t.kind.clone(),
-            t.row_count.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+            t.row_count
+                .map_or_else(|| "-".to_owned(), |n| n.to_string()),
         ]
     }));
     out.push_str(&litestream_table(&rows));
@@ -170,7 +175,13 @@ pub fn preview(r: &PreviewResult) -> String {
             "\nfrom TXID {} to TXID {}:\n",
             diff.from_txid, diff.to_txid
         ));
-        let mut rows = vec![owned(&["name", "change", "rows before", "rows after", "schema"])];
+        let mut rows = vec![owned(&[
+            "name",
+            "change",
+            "rows before",
+            "rows after",
+            "schema",
+        ])];
         rows.extend(diff.tables.iter().map(|t| {
             vec![
                 t.name.clone(),
@@ -178,8 +189,10 @@ pub fn preview(r: &PreviewResult) -> String {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
-                t.rows_before.map_or_else(|| "-".to_owned(), |n| n.to_string()),
-                t.rows_after.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+                t.rows_before
+                    .map_or_else(|| "-".to_owned(), |n| n.to_string()),
+                t.rows_after
+                    .map_or_else(|| "-".to_owned(), |n| n.to_string()),
                 if t.schema_changed { "changed" } else { "same" }.to_owned(),
             ]
         }));
@@ -218,7 +231,8 @@ fn lag_rows<'a>(
                 txid_or_dash(f.replica_txid),
                 format!("{:.1}s", f.lag_seconds),
                 humanize_bytes(f.pending_bytes),
-                f.last_upload.map_or_else(|| "-".to_owned(), rfc3339_seconds),
+                f.last_upload
+                    .map_or_else(|| "-".to_owned(), rfc3339_seconds),
             ],
             None => vec![
                 db.to_owned(),

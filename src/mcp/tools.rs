@@ -13,8 +13,8 @@ use schemars::{Schema, schema_for};
 use super::args::{ConfigArgs, PathArgs, RestoreArgs, StatusArgs};
 use super::compat::{GenerationsResult, LagResult, SnapshotsResult};
 use crate::ops::{
-    DatabasesResult, InfoResult, LtxParams, LtxResult, PreviewParams, PreviewResult,
-    RestoreResult, StatusResult, VersionResult,
+    DatabasesResult, InfoResult, LtxParams, LtxResult, PreviewParams, PreviewResult, RestoreResult,
+    StatusResult, VersionResult,
 };
 
 /// Which operation a tool runs.
@@ -126,7 +126,9 @@ impl ToolId {
                  time. Writes only under the server's restore-dirs, never over an existing file \
                  without force, never over a replicated database. dry_run shows the plan only."
             }
-            ToolId::Version => "The ltx-tui version and the Litestream release it is compatible with.",
+            ToolId::Version => {
+                "The ltx-tui version and the Litestream release it is compatible with."
+            }
             ToolId::Generations => {
                 "Litestream 0.3's generations, from LTX data: an LTX replica is one generation \
                  spanning its files (first and last TXID, oldest and newest file, lag)."
@@ -240,7 +242,12 @@ mod tests {
         let tools = catalogue(false);
         assert_eq!(tools.len(), ALL_TOOLS.len());
         for tool in &tools {
-            assert_eq!(tool.input_schema.get("type").unwrap(), "object", "{}", tool.name);
+            assert_eq!(
+                tool.input_schema.get("type").unwrap(),
+                "object",
+                "{}",
+                tool.name
+            );
             let out = tool.output_schema.as_ref().unwrap();
             assert_eq!(out.get("type").unwrap(), "object", "{}", tool.name);
             assert!(tool.annotations.is_some());

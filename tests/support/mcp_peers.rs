@@ -122,12 +122,10 @@ pub fn inspector() -> PathBuf {
     let prefix = root.join(format!("inspector-{INSPECTOR_VERSION}"));
     let bin = |p: &Path| p.join("node_modules").join(".bin").join("mcp-inspector");
     let version_ok = |p: &Path| {
-        fs::read_to_string(
-            p.join("node_modules/@modelcontextprotocol/inspector/package.json"),
-        )
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|j| j["version"] == INSPECTOR_VERSION)
+        fs::read_to_string(p.join("node_modules/@modelcontextprotocol/inspector/package.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|j| j["version"] == INSPECTOR_VERSION)
     };
     if !(bin(&prefix).exists() && version_ok(&prefix)) {
         let partial = root.join(format!(
@@ -137,7 +135,11 @@ pub fn inspector() -> PathBuf {
         remove(&partial);
         remove(&prefix);
         fs::create_dir_all(&partial).unwrap();
-        run_step(Command::new("npm").args(["init", "-y"]).current_dir(&partial));
+        run_step(
+            Command::new("npm")
+                .args(["init", "-y"])
+                .current_dir(&partial),
+        );
         run_step(
             Command::new("npm")
                 .args([
