@@ -69,7 +69,12 @@ async fn post(
 }
 
 /// One client: initialize, then call `tool` until `until`; latencies of the calls.
-async fn client(url: String, tool: &'static str, args: Value, until: Instant) -> (Vec<Duration>, usize) {
+async fn client(
+    url: String,
+    tool: &'static str,
+    args: Value,
+    until: Instant,
+) -> (Vec<Duration>, usize) {
     let http = reqwest::Client::new();
     let init = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
         "protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}});
@@ -88,13 +93,18 @@ async fn client(url: String, tool: &'static str, args: Value, until: Instant) ->
                           "params":{"name":tool,"arguments":args}});
         let t = Instant::now();
         match post(&http, &url, session.as_deref(), &call).await {
-            Ok((_, text)) if text.contains("\"isError\":false") || !text.contains("isError\":true") => {
+            Ok((_, text))
+                if text.contains("\"isError\":false") || !text.contains("isError\":true") =>
+            {
                 lat.push(t.elapsed())
             }
             Ok((_, text)) => {
                 errors += 1;
                 if errors == 1 {
-                    eprintln!("{tool} on {url}: error result: {}", &text[..text.len().min(300)]);
+                    eprintln!(
+                        "{tool} on {url}: error result: {}",
+                        &text[..text.len().min(300)]
+                    );
                 }
             }
             Err(e) => {
@@ -108,9 +118,20 @@ async fn client(url: String, tool: &'static str, args: Value, until: Instant) ->
     (lat, errors)
 }
 
-fn run(rt: &tokio::runtime::Runtime, url: &str, tool: &'static str, args: &Value, secs: f64) -> Figures {
+fn run(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    tool: &'static str,
+    args: &Value,
+    secs: f64,
+) -> Figures {
     // Warm-up: one client, a few calls.
-    rt.block_on(client(url.to_owned(), tool, args.clone(), Instant::now() + Duration::from_millis(300)));
+    rt.block_on(client(
+        url.to_owned(),
+        tool,
+        args.clone(),
+        Instant::now() + Duration::from_millis(300),
+    ));
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(secs);
     let results = rt.block_on(async {
@@ -254,7 +275,11 @@ fn main() {
                 f.errors
             );
         }
-        let ratio = if b.rate() > 0.0 { a.rate() / b.rate() } else { f64::INFINITY };
+        let ratio = if b.rate() > 0.0 {
+            a.rate() / b.rate()
+        } else {
+            f64::INFINITY
+        };
         verdicts.push(format!(
             "{tool}: {ratio:.0}x Litestream's throughput (target >= 50x: {}), p99 {:.2} ms (target <= 5 ms: {})",
             if ratio >= 50.0 { "met" } else { "MISSED" },

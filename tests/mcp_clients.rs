@@ -76,7 +76,10 @@ fn plan(server: &McpServer) -> Vec<(String, Value)> {
             "ltx_timeline".into(),
             json!({"path": db, "level": "all", "limit": 2}),
         ),
-        ("ltx_preview".into(), json!({"path": db})),
+        (
+            "ltx_preview".into(),
+            json!({"path": db, "compare_txid": "0000000000000001"}),
+        ),
         ("ltx_lag".into(), json!({})),
     ]
 }
@@ -134,12 +137,6 @@ fn check_results(report: &Value, what: &str) {
     for r in report["results"].as_array().unwrap() {
         let name = r["name"].as_str().unwrap();
         assert!(r.get("exception").is_none(), "{what}: {name}: {r}");
-        if name == "ltx_preview" {
-            // ops::preview is not merged yet: the tool answers a clean error result.
-            assert_eq!(r["is_error"], true, "{r}");
-            assert!(r["text"].as_str().unwrap().contains("not available"), "{r}");
-            continue;
-        }
         assert_eq!(r["is_error"], false, "{what}: {name} failed: {}", r["text"]);
         assert!(r["structured"].is_object(), "{what}: {name}: {r}");
         assert!(
@@ -248,12 +245,6 @@ fn inspector_cli_lists_and_calls_every_tool() {
             "--tool-args-json",
             &args,
         ];
-        if name == "ltx_preview" {
-            // ops::preview is not merged yet: a clean error result (the CLI exits non-zero).
-            let (ok, r, _) = inspector_run(&server, &call);
-            assert!(!ok && r["isError"] == true, "{r}");
-            continue;
-        }
         let r = inspector_cli(&server, &call);
         assert_eq!(r["isError"], false, "{name}: {r}");
         assert!(r["structuredContent"].is_object(), "{name}: {r}");

@@ -6,7 +6,8 @@
 //! file or its sidecars without `force`, never over a database the engine replicates or the
 //! configuration names, `dry_run` writes nothing.
 //!
-//! `ltx_preview` answers an error result until `ops::preview` exists.
+//! `ltx_preview` runs `ops::preview` (it restores each point into the preview cache, never
+//! into `restore-dirs`, and reads it).
 
 use std::path::PathBuf;
 
@@ -39,10 +40,8 @@ pub async fn restore(
     }
 }
 
-/// Previews a point in time.
-pub async fn preview(_ctx: &OpsContext, _params: PreviewParams) -> Result<ToolOutput, OpsError> {
-    Ok(ToolOutput::failed(
-        "operation",
-        "ltx_preview is not available in this build yet".to_owned(),
-    ))
+/// Previews a point in time (and compares it with a second one, when given).
+pub async fn preview(ctx: &OpsContext, params: PreviewParams) -> Result<ToolOutput, OpsError> {
+    let r = ops::preview(ctx, &params).await?;
+    Ok(ToolOutput::ok(&r, text::preview(&r)))
 }

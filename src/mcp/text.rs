@@ -157,7 +157,6 @@ pub fn snapshots(r: &SnapshotsResult) -> String {
 }
 
 /// `ltx_preview`: the objects at the point, then the difference.
-#[allow(dead_code)] // used once `ops::preview` lands
 pub fn preview(r: &PreviewResult) -> String {
     let mut out = format!("at TXID {}:\n", r.txid);
     let mut rows = vec![owned(&["name", "kind", "rows"])];

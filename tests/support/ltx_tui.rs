@@ -51,6 +51,8 @@ impl Headless {
             .arg(&config_path)
             .args(args)
             .current_dir(dir)
+            // Keep caches (e.g. the preview cache) inside the test directory.
+            .env("XDG_CACHE_HOME", dir.join("cache"))
             .env("LOG_LEVEL", "debug")
             .stdin(Stdio::null())
             .stdout(File::create(dir.join("ltx-tui.stdout")).unwrap())
