@@ -11,6 +11,8 @@
 //! `LTX_BENCH_SECS` (default 3) sets the measured seconds per server and tool;
 //! `LTX_TUI_BIN` runs a saved ltx-tui build. Run: `cargo bench --bench mcp`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

@@ -4,6 +4,8 @@
 //! 127.0.0.1:0`. The Python client validates each structured result against the tool's output
 //! schema, so these calls also check the schemas.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::Command;

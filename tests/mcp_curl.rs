@@ -2,6 +2,8 @@
 //! aside) against `ltx-tui --headless --mcp-addr 127.0.0.1:0`, and a restore through MCP
 //! compared with the same restore through `ltx-tui restore`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::Command;

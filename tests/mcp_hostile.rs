@@ -4,6 +4,8 @@
 //! through 127.0.0.1), and a non-loopback bind without a token. Each gets its status or error;
 //! the server keeps running and nothing is written.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::path::Path;

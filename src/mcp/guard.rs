@@ -53,7 +53,7 @@ impl Guard {
         if let Ok(ip) = name.parse::<IpAddr>() {
             return ip.is_loopback() || !self.loopback_only;
         }
-        self.names.iter().any(|n| *n == name)
+        self.names.contains(&name)
     }
 
     /// Whether an `Origin` value is a loopback origin.
