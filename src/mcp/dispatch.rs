@@ -6,6 +6,7 @@
 //!
 //! Both the MCP handler and the plain `POST /mcp/tools/{name}` endpoint call [`McpTools::call`].
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,7 +21,9 @@ use super::compat::{self, check_config_arg};
 use super::restore_tool;
 use super::text;
 use super::tools::ToolId;
-use crate::ops::{self, LtxParams, OpsContext, OpsError, PreviewParams, VersionParams};
+use crate::ops::{
+    self, LtxParams, OpsContext, OpsError, PreviewParams, ReplicaTarget, VersionParams,
+};
 
 /// What a tool call produced: structured content and text, or an error message.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +101,13 @@ struct Inner {
     read_only: bool,
     restore_dirs: Vec<PathBuf>,
     restore_lock: tokio::sync::Mutex<()>,
+    /// Replica clients by the `path` they were opened for (a database or a URL): building a
+    /// client (an HTTP client, for object storage) on every call would dominate cheap calls.
+    targets: std::sync::Mutex<HashMap<String, ReplicaTarget>>,
 }
+
+/// At most this many replica clients are kept.
+const MAX_CACHED_TARGETS: usize = 64;
 
 impl McpTools {
     /// Tools over `ctx`; `read_only` removes restore; restores may write only under
@@ -110,6 +119,7 @@ impl McpTools {
                 read_only,
                 restore_dirs,
                 restore_lock: tokio::sync::Mutex::new(()),
+                targets: std::sync::Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -122,6 +132,27 @@ impl McpTools {
     /// The operations context.
     pub fn context(&self) -> &OpsContext {
         &self.inner.ctx
+    }
+
+    /// The replica of `path` (a configured database or a replica URL), opened once and kept.
+    fn target(&self, path: &str) -> Result<ReplicaTarget, OpsError> {
+        let cached = self
+            .inner
+            .targets
+            .lock()
+            .ok()
+            .and_then(|t| t.get(path).cloned());
+        if let Some(target) = cached {
+            return Ok(target);
+        }
+        let target = self.inner.ctx.replica(path, None)?;
+        if let Ok(mut targets) = self.inner.targets.lock() {
+            if targets.len() >= MAX_CACHED_TARGETS {
+                targets.clear();
+            }
+            targets.insert(path.to_owned(), target.clone());
+        }
+        Ok(target)
     }
 
     /// Resolves `name` to a tool this server offers.
@@ -202,7 +233,8 @@ impl McpTools {
             ToolId::Ltx => {
                 let a: PathArgs = parse(id, args)?;
                 self.with_path_config(&a.path, a.config.as_deref(), || async {
-                    ops::ltx(ctx, &a.ltx(None))
+                    let target = self.target(&a.path)?;
+                    ops::ltx_on(&target, &a.ltx(None))
                         .await
                         .map(|r| ToolOutput::ok(&r, text::ltx(&r)))
                 })
@@ -231,7 +263,8 @@ impl McpTools {
                 let config = p.config.take();
                 let path = p.path.clone();
                 self.with_path_config(&path, config.as_deref(), || async {
-                    ops::ltx(ctx, &p)
+                    let target = self.target(&path)?;
+                    ops::ltx_on(&target, &p)
                         .await
                         .map(|r| ToolOutput::ok(&r, text::ltx(&r)))
                 })
