@@ -10,6 +10,7 @@
 //! - [`storage`]: the replica client over `object_store`, with each backend's key layout.
 //! - [`ops`]: the operations surface the command line, console and MCP server share.
 //! - [`restore`]: restore planning (Litestream's algorithm), streaming apply, verification.
+//! - [`mcp`]: the MCP server: the operations as MCP tools over HTTP.
 //! - [`cli`]: the command line, one file per subcommand.
 
 #![forbid(unsafe_code)]
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod ltx;
+pub mod mcp;
 pub mod ops;
 pub mod restore;
 pub mod sqlite;

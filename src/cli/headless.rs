@@ -3,6 +3,11 @@
 //! Prometheus metrics are served at `http://<addr>/metrics` (the bound address is logged as
 //! `metrics listening on http://HOST:PORT/metrics`); an address that cannot be bound stops
 //! the start with exit code 1.
+//!
+//! With `--mcp-addr` or `mcp-addr` in the configuration, the MCP server runs beside the engine
+//! (`crate::mcp`): the bound address is logged as `MCP server listening on
+//! http://HOST:PORT/mcp` (port 0 picks a free one); a non-loopback address without
+//! `mcp-token` stops the start with exit code 2; `--read-only` leaves restore out.
 
 use std::path::Path;
 
@@ -12,10 +17,21 @@ use tokio_util::sync::CancellationToken;
 use super::CommandOutcome;
 use crate::config::{self, Config, LoadOptions};
 use crate::engine::{Engine, EngineError, serve_metrics};
+use crate::mcp::{self, McpServeError, McpServeOptions};
+use crate::ops::OpsContext;
 use crate::storage::ReplicaEnv;
 
+/// What `--headless` was asked for besides the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct HeadlessArgs {
+    /// `--mcp-addr`: serve MCP here (overrides `mcp-addr`).
+    pub mcp_addr: Option<String>,
+    /// `--read-only`: leave out the MCP tools that write.
+    pub read_only: bool,
+}
+
 /// Runs the engine until a signal arrives.
-pub fn run(config_path: Option<&Path>, expand_env: bool) -> CommandOutcome {
+pub fn run(config_path: Option<&Path>, expand_env: bool, args: &HeadlessArgs) -> CommandOutcome {
     let mut opts = LoadOptions::from_process();
     opts.expand_env = expand_env;
     let located = match config::locate(config_path, &opts) {
@@ -43,10 +59,19 @@ pub fn run(config_path: Option<&Path>, expand_env: bool) -> CommandOutcome {
             return CommandOutcome::Failed;
         }
     };
-    runtime.block_on(serve(config))
+    runtime.block_on(serve(config, opts, args))
 }
 
-async fn serve(config: Config) -> CommandOutcome {
+async fn serve(config: Config, opts: LoadOptions, args: &HeadlessArgs) -> CommandOutcome {
+    let mcp_options =
+        McpServeOptions::from_config(&config, args.mcp_addr.as_deref(), args.read_only);
+    // Refuse an unsafe MCP address before anything starts replicating.
+    if let Some(o) = &mcp_options
+        && let Err(message) = check_mcp_security(o)
+    {
+        eprintln!("ltx-tui: {message}");
+        return CommandOutcome::UsageError;
+    }
     let engine = match Engine::start(&config, &ReplicaEnv::from_process()) {
         Ok(engine) => engine,
         Err(e) => {
@@ -73,6 +98,20 @@ async fn serve(config: Config) -> CommandOutcome {
             }
         }
     }
+    if let Some(options) = mcp_options {
+        let ctx = OpsContext::new(opts, ReplicaEnv::from_process())
+            .with_config(std::sync::Arc::new(config.clone()))
+            .with_engine(engine.clone());
+        if let Err(e) = mcp::start(ctx, options, metrics_stop.clone()).await {
+            eprintln!("ltx-tui: {e}");
+            engine.shutdown().await;
+            metrics_stop.cancel();
+            return match e {
+                McpServeError::Config { .. } => CommandOutcome::UsageError,
+                McpServeError::Listen { .. } => CommandOutcome::Failed,
+            };
+        }
+    }
     let signals = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
@@ -94,6 +133,20 @@ async fn serve(config: Config) -> CommandOutcome {
     metrics_stop.cancel();
     tracing::info!("stopped");
     CommandOutcome::Ok
+}
+
+/// A non-loopback MCP address needs a token (checked again by the server itself).
+fn check_mcp_security(options: &McpServeOptions) -> Result<(), String> {
+    let parsed =
+        config::parse_listen_addr(&options.addr).map_err(|e| format!("--mcp-addr: {e}"))?;
+    if !config::is_loopback(&parsed.host) && options.token.is_none() {
+        return Err(format!(
+            "mcp-addr {:?} is not a loopback address: refusing to start the MCP server without \
+             mcp-token (set mcp-token in the configuration, or bind 127.0.0.1)",
+            options.addr
+        ));
+    }
+    Ok(())
 }
 
 /// Logs to stderr at `LOG_LEVEL` / `logging.level` (already merged by the config room);

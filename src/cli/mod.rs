@@ -56,6 +56,15 @@ pub struct Cli {
     #[arg(long)]
     pub headless: bool,
 
+    /// With --headless: serve the operations as MCP tools on this address (host:port; port 0
+    /// picks a free one; overrides mcp-addr in the configuration).
+    #[arg(long = "mcp-addr", value_name = "ADDR", requires = "headless")]
+    pub mcp_addr: Option<String>,
+
+    /// With --headless: leave the MCP tools that write (restore) out.
+    #[arg(long = "read-only", requires = "headless")]
+    pub read_only: bool,
+
     /// Do not expand $VAR and ${VAR} in the configuration file.
     #[arg(long = "no-expand-env", global = true)]
     pub no_expand_env: bool,
@@ -137,7 +146,11 @@ pub fn run(cli: Cli) -> CommandOutcome {
             eprintln!("ltx-tui: --headless takes no subcommand");
             return CommandOutcome::UsageError;
         }
-        return headless::run(cli.config.as_deref(), !cli.no_expand_env);
+        let args = headless::HeadlessArgs {
+            mcp_addr: cli.mcp_addr.clone(),
+            read_only: cli.read_only,
+        };
+        return headless::run(cli.config.as_deref(), !cli.no_expand_env, &args);
     }
     match cli.command {
         Some(Command::Databases(args)) => {

@@ -37,12 +37,22 @@ pub struct Headless {
 impl Headless {
     /// Writes `config` to `<dir>/ltx-tui.yml` and starts `ltx-tui --headless --config` on it.
     pub fn start(dir: &Path, config: &str) -> Headless {
-        let config_path = dir.join("ltx-tui.yml");
+        Headless::start_with(dir, "ltx-tui.yml", config, &[])
+    }
+
+    /// Writes `config` to `<dir>/<file_name>` and starts `ltx-tui --headless --config FILE
+    /// ARGS…` in `dir` (its working directory).
+    pub fn start_with(dir: &Path, file_name: &str, config: &str, args: &[&str]) -> Headless {
+        let config_path = dir.join(file_name);
         fs::write(&config_path, config).unwrap();
         let log = dir.join("ltx-tui.log");
         let child = Command::new(ltx_tui_bin())
             .args(["--headless", "--config"])
             .arg(&config_path)
+            .args(args)
+            .current_dir(dir)
+            // Keep caches (e.g. the preview cache) inside the test directory.
+            .env("XDG_CACHE_HOME", dir.join("cache"))
             .env("LOG_LEVEL", "debug")
             .stdin(Stdio::null())
             .stdout(File::create(dir.join("ltx-tui.stdout")).unwrap())
@@ -66,6 +76,54 @@ impl Headless {
         let text = fs::read_to_string(&self.log).unwrap_or_default();
         let all: Vec<&str> = text.lines().collect();
         all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Polls the log every 20 ms until a line contains `needle`, up to `timeout`; returns the
+    /// line. Panics with the log tail if the process exits or the time runs out.
+    pub fn wait_for_log(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = fs::read_to_string(&self.log).unwrap_or_default();
+            if let Some(line) = text.lines().find(|l| l.contains(needle)) {
+                return line.to_owned();
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!(
+                    "ltx-tui exited ({status}) while waiting for {needle:?}\n{}",
+                    self.log_tail(40)
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?} in the log\n{}",
+                self.log_tail(40)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; its status.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        if let Some(status) = self.status {
+            return status;
+        }
+        let mut child = self.child.take().expect("process already stopped");
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ltx-tui did not exit within {timeout:?}\n{}",
+                self.log_tail(40)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.status = Some(status);
+        status
     }
 
     /// Polls the replica directory every 20 ms until `cond` holds, up to `timeout`; panics with

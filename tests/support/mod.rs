@@ -23,6 +23,8 @@ pub mod litestream;
 pub mod litestream_remote;
 pub mod ltx_raw;
 pub mod ltx_tui;
+pub mod mcp_peers;
+pub mod mcp_server;
 pub mod moto;
 pub mod peers;
 pub mod replica_layout;

@@ -1,0 +1,165 @@
+//! The real MCP clients the MCP server is tested with, installed under the cargo target
+//! directory on first use and reused afterwards:
+//!
+//! - the Python MCP SDK (`pip install mcp==2.3.0`) in `<target>/peers/mcp-python/venv`;
+//! - the MCP Inspector CLI (`npm install @modelcontextprotocol/inspector@2.12.0`) in
+//!   `<target>/peers/npm/inspector-2.12.0`.
+//!
+//! Each install holds an exclusive file lock (nextest runs tests as parallel processes), builds
+//! in a `*.partial-<pid>` directory and renames it only once the client imports or its CLI
+//! entry exists, so a killed install leaves nothing half-built. A failed install panics with
+//! the command and its output: a missing peer fails the run, with or without `CI=true`; it is
+//! never skipped.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+use super::peers::target_dir;
+
+/// The Python MCP SDK release tested against.
+pub const PYTHON_MCP_VERSION: &str = "2.3.0";
+
+/// The MCP Inspector release tested against.
+pub const INSPECTOR_VERSION: &str = "2.12.0";
+
+fn locked(root: &Path) -> File {
+    fs::create_dir_all(root).unwrap_or_else(|e| panic!("create {}: {e}", root.display()));
+    let lock_path = root.join("install.lock");
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", lock_path.display()));
+    lock.lock()
+        .unwrap_or_else(|e| panic!("lock {}: {e}", lock_path.display()));
+    lock
+}
+
+fn run_step(cmd: &mut Command) -> Output {
+    let shown = format!("{cmd:?}");
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("installing an MCP peer: cannot run `{shown}`: {e}"));
+    assert!(
+        out.status.success(),
+        "installing an MCP peer: `{shown}` failed with {}\n--- stderr ---\n{}\n--- stdout ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
+
+fn remove(path: &Path) {
+    if path.exists() {
+        fs::remove_dir_all(path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
+    }
+}
+
+fn python_has_mcp(python: &Path) -> bool {
+    python.is_file()
+        && Command::new(python)
+            .args([
+                "-c",
+                &format!(
+                    "import importlib.metadata as m, mcp; assert m.version('mcp') == '{PYTHON_MCP_VERSION}'"
+                ),
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+}
+
+/// The Python interpreter of a venv holding the MCP SDK, installed on first use.
+pub fn python_mcp() -> PathBuf {
+    static INSTALLED: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = installed.as_ref() {
+        return p.clone();
+    }
+    let root = target_dir().join("peers").join("mcp-python");
+    let _lock = locked(&root);
+    let venv = root.join("venv");
+    let python = venv.join("bin").join("python");
+    if !python_has_mcp(&python) {
+        let partial = root.join(format!("venv.partial-{}", std::process::id()));
+        remove(&partial);
+        remove(&venv);
+        let py = std::env::var_os("PYTHON3").unwrap_or_else(|| "python3".into());
+        run_step(Command::new(&py).arg("-m").arg("venv").arg(&partial));
+        run_step(Command::new(partial.join("bin").join("python")).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            &format!("mcp=={PYTHON_MCP_VERSION}"),
+        ]));
+        fs::rename(&partial, &venv)
+            .unwrap_or_else(|e| panic!("rename {} to {}: {e}", partial.display(), venv.display()));
+        assert!(
+            python_has_mcp(&python),
+            "installed the MCP SDK into {} but `import mcp` fails",
+            venv.display()
+        );
+    }
+    *installed = Some(python.clone());
+    python
+}
+
+/// The MCP Inspector CLI entry (`node_modules/.bin/mcp-inspector`), installed on first use.
+pub fn inspector() -> PathBuf {
+    static INSTALLED: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = installed.as_ref() {
+        return p.clone();
+    }
+    let root = target_dir().join("peers").join("npm");
+    let _lock = locked(&root);
+    let prefix = root.join(format!("inspector-{INSPECTOR_VERSION}"));
+    let bin = |p: &Path| p.join("node_modules").join(".bin").join("mcp-inspector");
+    let version_ok = |p: &Path| {
+        fs::read_to_string(p.join("node_modules/@modelcontextprotocol/inspector/package.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|j| j["version"] == INSPECTOR_VERSION)
+    };
+    if !(bin(&prefix).exists() && version_ok(&prefix)) {
+        let partial = root.join(format!(
+            "inspector-{INSPECTOR_VERSION}.partial-{}",
+            std::process::id()
+        ));
+        remove(&partial);
+        remove(&prefix);
+        fs::create_dir_all(&partial).unwrap();
+        run_step(
+            Command::new("npm")
+                .args(["init", "-y"])
+                .current_dir(&partial),
+        );
+        run_step(
+            Command::new("npm")
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    &format!("@modelcontextprotocol/inspector@{INSPECTOR_VERSION}"),
+                ])
+                .current_dir(&partial),
+        );
+        fs::rename(&partial, &prefix).unwrap_or_else(|e| {
+            panic!("rename {} to {}: {e}", partial.display(), prefix.display())
+        });
+        assert!(
+            bin(&prefix).exists(),
+            "npm installed the inspector but {} is missing",
+            bin(&prefix).display()
+        );
+    }
+    *installed = Some(bin(&prefix));
+    bin(&prefix)
+}
