@@ -59,11 +59,11 @@ impl RollupQueue {
 
     /// Takes the groups to merge now: runs of consecutive TXIDs below `keep_from` (the newest
     /// local file, never merged) whose timestamps fall in the same `window`, for windows that
-    /// ended at least one window before `now_ms`. Files at or below `compacted_through` (the
-    /// newest level-1 MaxTXID) are dropped unmerged: level 1 already covers them, and a merged
-    /// file straddling that TXID would be skipped by the next compaction (its MinTXID is not
-    /// above level 1's MaxTXID), leaving level 1 with a gap. Groups of one file are dropped
-    /// (nothing to merge); files of windows still open stay queued.
+    /// ended at least one window before `now_ms`. A group never straddles `compacted_through`
+    /// (the newest level-1 MaxTXID): a merged file reaching past it from below would be skipped
+    /// by the next compaction (its MinTXID is not above level 1's MaxTXID), leaving level 1 a
+    /// gap; so the files up to it and the files after it are merged separately. Groups of one
+    /// file are dropped (nothing to merge); files of windows still open stay queued.
     pub fn take_due(
         &mut self,
         window: Duration,
@@ -82,11 +82,11 @@ impl RollupQueue {
                 break;
             }
             self.files.pop_front();
-            if front.txid <= compacted_through {
-                continue;
-            }
             let continues = current_bucket == Some(bucket)
-                && current.last().is_some_and(|last| last.next() == front.txid);
+                && current.last().is_some_and(|last| {
+                    last.next() == front.txid
+                        && (*last > compacted_through) == (front.txid > compacted_through)
+                });
             if !continues && !current.is_empty() {
                 groups.push(std::mem::take(&mut current));
             }
@@ -219,11 +219,11 @@ mod tests {
     #[test]
     fn files_level_1_already_covers_are_not_merged_across_its_end() {
         // Level 1 reaches TXID 2: merging 1-4 would straddle it, and the next compaction
-        // (inputs from MinTXID 3) would skip the merged file.
+        // (inputs from MinTXID 3) would skip the merged file; 1-2 and 3-4 are merged apart.
         let mut q = queue(&[(1, 0), (2, 10), (3, 20), (4, 30)]);
         assert_eq!(
             txids(&q.take_due(S, 10_000, Txid(100), Txid(2))),
-            vec![vec![3, 4]]
+            vec![vec![1, 2], vec![3, 4]]
         );
     }
 }
