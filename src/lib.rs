@@ -10,6 +10,7 @@
 //! - [`storage`]: the replica client over `object_store`, with each backend's key layout.
 //! - [`ops`]: the operations surface the command line, console and MCP server share.
 //! - [`restore`]: restore planning (Litestream's algorithm), streaming apply, verification.
+//! - [`tui`]: the console (ratatui): event loop, panes, restore wizard, demo.
 //! - [`cli`]: the command line, one file per subcommand.
 
 #![forbid(unsafe_code)]
@@ -22,3 +23,4 @@ pub mod ops;
 pub mod restore;
 pub mod sqlite;
 pub mod storage;
+pub mod tui;

@@ -20,6 +20,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::tui;
+
 /// How a subcommand ended; mapped to the process exit code by [`main`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandOutcome {
@@ -55,6 +57,11 @@ pub struct Cli {
     #[arg(long)]
     pub headless: bool,
 
+    /// Console: refuse every action that changes replication or writes files (sync now,
+    /// snapshot now, pause/resume, restore).
+    #[arg(long, global = true)]
+    pub readonly: bool,
+
     /// Do not expand $VAR and ${VAR} in the configuration file.
     #[arg(long = "no-expand-env", global = true)]
     pub no_expand_env: bool,
@@ -80,6 +87,20 @@ pub enum Command {
     Config(ConfigCommand),
     /// Restore a database from its replica (Litestream's flags; `-txid` and `--txid` both work).
     Restore(restore::RestoreArgs),
+    /// Open the console on a demo database with a steady write workload, replicated to a
+    /// file:// replica in the user data directory.
+    Demo(DemoArgs),
+}
+
+/// `ltx-tui demo [--reset] [--rate N]`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Delete the demo database and replica first and start afresh.
+    #[arg(long)]
+    pub reset: bool,
+    /// Transactions per second of the demo workload (0 = none).
+    #[arg(long, default_value_t = 3.0, value_name = "N")]
+    pub rate: f64,
 }
 
 /// `ltx-tui ltx [-level N|all] [-json] DB|URL` or `ltx-tui ltx inspect FILE…`.
@@ -126,6 +147,14 @@ pub fn main() -> ExitCode {
     run(cli).into()
 }
 
+fn console(opts: tui::ConsoleOptions) -> CommandOutcome {
+    match tui::run_console(opts) {
+        0 => CommandOutcome::Ok,
+        2 => CommandOutcome::UsageError,
+        _ => CommandOutcome::Failed,
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CommandOutcome {
     if cli.headless {
@@ -157,13 +186,21 @@ pub fn run(cli: Cli) -> CommandOutcome {
         Some(Command::Restore(args)) => {
             restore::run(&args, cli.config.as_deref(), !cli.no_expand_env)
         }
-        None => {
-            eprintln!(
-                "ltx-tui: the console is not built yet; try `ltx-tui --headless --config FILE`, \
-                 `ltx-tui status`, `ltx-tui ltx DB|URL`, `ltx-tui ltx inspect FILE` or \
-                 `ltx-tui config check`"
-            );
-            CommandOutcome::UsageError
-        }
+        Some(Command::Demo(args)) => console(tui::ConsoleOptions {
+            config_path: None,
+            expand_env: !cli.no_expand_env,
+            readonly: cli.readonly,
+            demo: Some(tui::DemoOptions {
+                reset: args.reset,
+                rate: args.rate,
+                dir: None,
+            }),
+        }),
+        None => console(tui::ConsoleOptions {
+            config_path: cli.config,
+            expand_env: !cli.no_expand_env,
+            readonly: cli.readonly,
+            demo: None,
+        }),
     }
 }
