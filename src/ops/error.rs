@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::config::ConfigError;
+use crate::restore::RestoreError;
 use crate::storage::StorageError;
 
 /// What kind of failure an [`OpsError`] is, for exit codes and for MCP error results.
@@ -122,6 +123,37 @@ pub enum OpsError {
         source: std::io::Error,
     },
 
+    /// A remote caller's restore output is not under one of the `restore-dirs`.
+    #[error(
+        "refusing to restore to {}{}: {problem} (allowed: {allowed}; hint: choose an output under a restore directory)",
+        path.display(),
+        resolved.as_ref().filter(|r| *r != path).map(|r| format!(" (resolves to {})", r.display())).unwrap_or_default()
+    )]
+    OutsideRestoreDirs {
+        /// The output as given (made absolute).
+        path: PathBuf,
+        /// Where it leads, symlinks followed and `..` resolved, when that could be found.
+        resolved: Option<PathBuf>,
+        /// The allowed directories, comma-separated (or why there are none).
+        allowed: String,
+        /// What is wrong.
+        problem: String,
+    },
+
+    /// The output is a database the running engine replicates.
+    #[error(
+        "refusing to restore over {}: the running engine replicates it (hint: restore elsewhere with -o, or stop replicating it first)",
+        path.display()
+    )]
+    ReplicatedDatabase {
+        /// The output path.
+        path: PathBuf,
+    },
+
+    /// The restore room failed or refused (names the file, TXID or output at fault).
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
+
     /// An async task of the operation died.
     #[error("{operation}: internal task failed: {message}")]
     Task {
@@ -149,7 +181,12 @@ impl OpsError {
                 }
                 _ => OpsErrorKind::Operation,
             },
-            OpsError::Io { .. } | OpsError::Task { .. } => OpsErrorKind::Operation,
+            OpsError::OutsideRestoreDirs { .. } => OpsErrorKind::Usage,
+            OpsError::Restore(RestoreError::InvalidOption { .. }) => OpsErrorKind::Usage,
+            OpsError::Io { .. }
+            | OpsError::Task { .. }
+            | OpsError::ReplicatedDatabase { .. }
+            | OpsError::Restore(_) => OpsErrorKind::Operation,
         }
     }
 

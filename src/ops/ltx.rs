@@ -236,7 +236,10 @@ impl LevelSelection {
     }
 }
 
-fn txid_param(param: &'static str, text: Option<&str>) -> Result<Option<Txid>, OpsError> {
+pub(crate) fn txid_param(
+    param: &'static str,
+    text: Option<&str>,
+) -> Result<Option<Txid>, OpsError> {
     text.map(|t| {
         t.parse().map_err(|_| OpsError::InvalidParam {
             param,

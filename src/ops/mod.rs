@@ -1,5 +1,5 @@
-//! The operations surface: info, version, databases, status (with lag), the LTX timeline, and
-//! the types of restore and preview. The command line, the console and the MCP server all call
+//! The operations surface: info, version, databases, status (with lag), the LTX timeline,
+//! restore (with progress, and a [`RestoreScope`] for where it may write), and preview. The command line, the console and the MCP server all call
 //! these functions; each takes typed parameters and returns a typed result (serde, with a JSON
 //! schema from [`schemars`]) that maps onto Litestream's MCP tools, plus the text tables and
 //! JSON that Litestream's CLI prints for it.
@@ -16,12 +16,16 @@ mod litestream_text;
 mod ltx;
 mod ltx_cursor;
 mod preview_params;
+mod restore;
 mod restore_params;
+mod restore_scope;
 mod status;
 pub mod tabwriter;
 mod timestamp;
 mod version;
 
+/// Restore progress sinks and events, from the restore room, for `restore`'s callers.
+pub use crate::restore::{Progress, RestoreProgress};
 pub use context::{OpsContext, ReplicaTarget, is_replica_url};
 pub use databases::{
     DatabaseEntry, DatabasesParams, DatabasesResult, LitestreamDatabaseRow, databases,
@@ -37,7 +41,9 @@ pub use ltx_cursor::LtxCursor;
 pub use preview_params::{
     PreviewDiff, PreviewParams, PreviewResult, TableChange, TableDiff, TablePreview,
 };
+pub use restore::restore;
 pub use restore_params::{IntegrityCheck, PlannedFile, RestoreParams, RestoreResult};
+pub use restore_scope::{RestoreScope, resolve_following_links};
 pub use status::{
     DatabaseStatusEntry, LitestreamStatusRow, LocalStatus, ReplicationFigures, StatusParams,
     StatusResult, status, status_from,

@@ -1,5 +1,4 @@
-//! Types only: the parameters and result of the `restore` operation, which will call the
-//! restore room (`restore::plan`, `restore::restore`) once it lands. The parameters mirror
+//! The parameters and result of the `restore` operation (`restore.rs`). The parameters mirror
 //! Litestream's MCP tool `litestream_restore` (`path`, `o`, `config`, `txid`, `timestamp`,
 //! `parallelism`, `if_db_not_exists`, `if_replica_exists`) plus ltx-tui's `dry_run`, `force`
 //! and `integrity_check`; the result carries the fields of `litestream restore -json`
@@ -46,6 +45,16 @@ pub struct RestoreParams {
     pub integrity_check: Option<IntegrityCheck>,
 }
 
+impl From<IntegrityCheck> for crate::restore::IntegrityCheck {
+    fn from(check: IntegrityCheck) -> Self {
+        match check {
+            IntegrityCheck::None => crate::restore::IntegrityCheck::None,
+            IntegrityCheck::Quick => crate::restore::IntegrityCheck::Quick,
+            IntegrityCheck::Full => crate::restore::IntegrityCheck::Full,
+        }
+    }
+}
+
 /// The integrity check run on a restored database.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -62,22 +71,46 @@ pub enum IntegrityCheck {
 /// What a restore did (or, for a dry run, would do).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RestoreResult {
-    /// The file written (Litestream's `db_path`).
+    /// The file written, or that would be written (Litestream's `db_path`).
     pub db_path: String,
     /// The replica URL restored from, without secrets.
     pub replica: String,
-    /// The TXID restored to (16 hex digits).
+    /// The replica type (`file`, `s3`, `gs`, `abs`), Litestream's `replica` in `-json`.
+    pub replica_type: String,
+    /// The TXID restored to, or that a dry run would reach (16 hex digits; empty when
+    /// skipped).
     pub txid: String,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
     /// The check that ran (`none`, `quick`, `full`).
     pub integrity_check: IntegrityCheck,
+    /// True when only the plan was made.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
     /// Why nothing was restored (`if_db_not_exists` / `if_replica_exists`), if so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
-    /// The plan: the files applied in order (always present for a dry run).
+    /// The plan: the files applied in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plan: Vec<PlannedFile>,
+    /// The plan's first TXID (16 hex digits), when there is a plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_txid: Option<String>,
+    /// Bytes of the plan's files.
+    #[serde(default)]
+    pub total_bytes: u64,
+    /// A dry run's estimate of the restore time, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_ms: Option<u64>,
+    /// The restored database's page size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+    /// The restored database's size in pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_count: Option<u32>,
+    /// Page frames written (a page overwritten by a later file counts again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages_written: Option<u64>,
 }
 
 /// One file of a restore plan (a row of `litestream restore -dry-run`).

@@ -35,7 +35,7 @@ use crate::ltx::Txid;
 pub use error::{FileRef, RestoreError};
 pub use guard::probe_in_use;
 pub use plan::{RestorePlan, SNAPSHOT_LEVEL, check_timestamp_in_range, plan};
-pub use plan_text::{PlanJson, estimated_duration, plan_json, plan_text};
+pub use plan_text::{PlanFileJson, PlanJson, estimated_duration, plan_json, plan_text};
 pub use progress::{Progress, RestoreProgress};
 pub use run::{list_for_target, plan_restore, restore};
 

@@ -10,7 +10,6 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::RestorePlan;
-use crate::ltx::Txid;
 
 /// Assumed read rate of a `file` replica for the estimate (bytes per second).
 const LOCAL_BYTES_PER_SEC: f64 = 400.0 * 1024.0 * 1024.0;
@@ -28,10 +27,10 @@ pub struct PlanJson {
     pub target_path: String,
     /// The replica type (`file`, `s3`, …).
     pub replica: String,
-    /// First TXID of the plan.
-    pub min_txid: Txid,
-    /// Last TXID of the plan.
-    pub max_txid: Txid,
+    /// First TXID of the plan (16 hex digits).
+    pub min_txid: String,
+    /// Last TXID of the plan (16 hex digits).
+    pub max_txid: String,
     /// The files.
     pub files: Vec<PlanFileJson>,
     /// Sum of the sizes (ltx-tui's addition).
@@ -47,10 +46,10 @@ pub struct PlanFileJson {
     pub level: u8,
     /// `<min>-<max>.ltx`.
     pub name: String,
-    /// First TXID.
-    pub min_txid: Txid,
-    /// Last TXID.
-    pub max_txid: Txid,
+    /// First TXID (16 hex digits).
+    pub min_txid: String,
+    /// Last TXID (16 hex digits).
+    pub max_txid: String,
     /// Bytes.
     pub size: u64,
     /// CreatedAt, RFC 3339 with seconds.
@@ -87,16 +86,16 @@ pub fn plan_json(
         source: source.to_owned(),
         target_path: output.display().to_string(),
         replica: replica_type.to_owned(),
-        min_txid: plan.min_txid(),
-        max_txid: plan.txid,
+        min_txid: plan.min_txid().to_string(),
+        max_txid: plan.txid.to_string(),
         files: plan
             .files
             .iter()
             .map(|f| PlanFileJson {
                 level: f.level,
                 name: f.name().to_string(),
-                min_txid: f.min_txid,
-                max_txid: f.max_txid,
+                min_txid: f.min_txid.to_string(),
+                max_txid: f.max_txid.to_string(),
                 size: f.size,
                 timestamp: seconds(f.created_at),
             })
@@ -132,7 +131,7 @@ pub fn tabwriter(rows: &[Vec<String>]) -> String {
 
 /// The text `restore -dry-run` prints: Litestream's lines and table, then the total size and
 /// the estimated time.
-pub fn plan_text(plan: &RestorePlan, json: &PlanJson) -> String {
+pub fn plan_text(json: &PlanJson) -> String {
     let mut rows = vec![
         ["level", "file", "min_txid", "max_txid", "size", "timestamp"]
             .map(String::from)
@@ -157,8 +156,8 @@ pub fn plan_text(plan: &RestorePlan, json: &PlanJson) -> String {
         json.min_txid,
         json.max_txid,
         tabwriter(&rows),
-        plan.total_bytes,
-        plan.files.len(),
+        json.total_bytes,
+        json.files.len(),
         json.estimated_ms as f64 / 1000.0,
     )
 }
