@@ -1,6 +1,7 @@
 //! Performs the effects of `update` that reach the world (engine commands, `ops` calls, the
 //! restore room, the file system) in background tasks, and sends their outcome back as
-//! messages. The loop handles the terminal-side effects (quit, suspend, mouse) itself.
+//! messages. Restores go through `ops::restore` (a dry run for the review step's plan). The
+//! loop handles the terminal-side effects (quit, suspend, mouse) itself.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,11 +9,12 @@ use std::time::Instant;
 use chrono::SecondsFormat;
 use tokio::sync::mpsc;
 
-use crate::ops::{self, LtxParams};
-use crate::restore::{
-    self, Progress, RestoreOptions, RestoreOutcome, RestoreProgress, SNAPSHOT_LEVEL,
-    estimated_duration,
-};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::ops::{self, IntegrityCheck, LtxParams, RestoreParams, RestoreScope};
+use crate::restore::{self, Progress, RestoreProgress, RestoreTarget, SNAPSHOT_LEVEL};
 
 use super::action::Action;
 use super::effect::Effect;
@@ -73,6 +75,30 @@ pub fn run_effect(effect: Effect, session: &Arc<Session>, tx: &mpsc::UnboundedSe
     }
 }
 
+/// The `restore` parameters for `db` at `target`.
+fn restore_params(db: &Path, target: &RestoreTarget) -> RestoreParams {
+    let (txid, timestamp) = match target {
+        RestoreTarget::Latest => (None, None),
+        RestoreTarget::Txid(t) => (Some(t.to_string()), None),
+        RestoreTarget::Timestamp(ts) => (
+            None,
+            Some(ts.to_rfc3339_opts(SecondsFormat::Nanos, true)),
+        ),
+    };
+    RestoreParams {
+        path: db.display().to_string(),
+        txid,
+        timestamp,
+        ..RestoreParams::default()
+    }
+}
+
+/// A dry run needs an output other than the live database (the guard refuses that one even
+/// for planning); the plan does not depend on it.
+fn wizard_plan_output(db: &Path) -> String {
+    super::wizard::default_output(db).display().to_string()
+}
+
 /// Lists one timeline window through `ops::ltx` (every level, the window's time range).
 pub async fn load_timeline(session: &Session, req: WindowRequest) -> Msg {
     let params = LtxParams {
@@ -112,27 +138,31 @@ async fn wizard_effect(
             Some(WizardEvent::TargetInspected { exists, dir_ok })
         }
         WizardEffect::Plan { db, target } => {
-            let result = async {
-                let replica = session.replica(&db)?;
-                let plan = restore::plan_restore(&replica.client, &target)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let remote = replica.client.local_dir().is_none();
-                Ok(PlanSummary {
-                    files: plan.files.len(),
-                    snapshots: plan
-                        .files
-                        .iter()
-                        .filter(|f| f.level == SNAPSHOT_LEVEL)
-                        .count(),
-                    bytes: plan.total_bytes,
-                    txid: plan.txid,
-                    timestamp: plan.timestamp,
-                    estimate_secs: estimated_duration(&plan, remote, restore::DEFAULT_PARALLELISM)
-                        .as_secs_f64(),
-                })
-            }
-            .await;
+            let params = RestoreParams {
+                dry_run: true,
+                o: Some(wizard_plan_output(&db)),
+                ..restore_params(&db, &target)
+            };
+            let result = ops::restore(&session.ops, params, RestoreScope::Cli, Progress::none())
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| {
+                    if let Some(skipped) = r.skipped {
+                        return Err(skipped);
+                    }
+                    Ok(PlanSummary {
+                        files: r.plan.len(),
+                        snapshots: r.plan.iter().filter(|f| f.level == SNAPSHOT_LEVEL).count(),
+                        bytes: r.total_bytes,
+                        txid: r.txid.parse().map_err(|_| format!("bad TXID {}", r.txid))?,
+                        timestamp: r
+                            .plan
+                            .last()
+                            .and_then(|f| DateTime::parse_from_rfc3339(&f.timestamp).ok())
+                            .map_or_else(Utc::now, |t| t.with_timezone(&Utc)),
+                        estimate_secs: r.estimated_ms.unwrap_or(0) as f64 / 1000.0,
+                    })
+                });
             Some(WizardEvent::PlanReady(result))
         }
         WizardEffect::Run {
@@ -154,35 +184,35 @@ async fn wizard_effect(
                     let _ = progress_tx.send(Msg::Wizard(WizardEvent::Progress {
                         bytes_fetched,
                         files_fetched,
-                        elapsed_ms: started.elapsed().as_millis() as u64,
+                        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(0),
                     }));
                 }
             });
-            let result = async {
-                let replica = session.replica(&db)?;
-                let mut opts = RestoreOptions::new(output);
-                opts.target = target;
-                opts.force = force;
-                opts.integrity_check = integrity;
-                opts.replicated_dbs = session
-                    .config
-                    .dbs
-                    .iter()
-                    .filter_map(|d| d.path.clone())
-                    .collect();
-                match restore::restore(&replica.client, &opts, &progress).await {
-                    Ok(RestoreOutcome::Restored(report)) => Ok(RestoreSummary {
-                        output: report.output,
-                        txid: report.txid,
-                        duration_ms: report.duration_ms,
-                        bytes: report.bytes_fetched,
-                        integrity: report.integrity_check.as_str(),
-                    }),
-                    Ok(other) => Err(format!("nothing restored: {other:?}")),
-                    Err(e) => Err(e.to_string()),
-                }
-            }
-            .await;
+            let params = RestoreParams {
+                o: Some(output.display().to_string()),
+                force,
+                integrity_check: Some(match integrity {
+                    restore::IntegrityCheck::None => IntegrityCheck::None,
+                    restore::IntegrityCheck::Quick => IntegrityCheck::Quick,
+                    restore::IntegrityCheck::Full => IntegrityCheck::Full,
+                }),
+                ..restore_params(&db, &target)
+            };
+            let result = ops::restore(&session.ops, params, RestoreScope::Cli, progress)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| {
+                    if let Some(skipped) = r.skipped {
+                        return Err(format!("nothing restored: {skipped}"));
+                    }
+                    Ok(RestoreSummary {
+                        output: PathBuf::from(&r.db_path),
+                        txid: r.txid.parse().map_err(|_| format!("bad TXID {}", r.txid))?,
+                        duration_ms: r.duration_ms,
+                        bytes: r.total_bytes,
+                        integrity: integrity.as_str(),
+                    })
+                });
             Some(WizardEvent::Finished(result))
         }
     }
