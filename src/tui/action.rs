@@ -134,7 +134,7 @@ impl Action {
     /// The registry entry of this action.
     pub fn info(self) -> ActionInfo {
         let (name, description, mutating) = match self {
-            Action::Quit => ("quit", "quit (final sync first)", false),
+            Action::Quit => ("quit", "quit", false),
             Action::Back => ("back", "close / back", false),
             Action::Help => ("help", "help", false),
             Action::Palette => ("palette", "command palette", false),

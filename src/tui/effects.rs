@@ -80,10 +80,9 @@ fn restore_params(db: &Path, target: &RestoreTarget) -> RestoreParams {
     let (txid, timestamp) = match target {
         RestoreTarget::Latest => (None, None),
         RestoreTarget::Txid(t) => (Some(t.to_string()), None),
-        RestoreTarget::Timestamp(ts) => (
-            None,
-            Some(ts.to_rfc3339_opts(SecondsFormat::Nanos, true)),
-        ),
+        RestoreTarget::Timestamp(ts) => {
+            (None, Some(ts.to_rfc3339_opts(SecondsFormat::Nanos, true)))
+        }
     };
     RestoreParams {
         path: db.display().to_string(),

@@ -346,29 +346,26 @@ impl AppState {
     }
 }
 
-/// When the age label of `since` next changes ("3 s ago" → "4 s ago", then minutes, hours).
+/// When the age label of `since` next changes: every second during its first minute
+/// ("3 s ago" → "4 s ago"); after that the label is the time of day and never changes, so an
+/// idle console has nothing to redraw.
 pub fn age_turnover(since: SystemTime, now: SystemTime) -> Option<SystemTime> {
     let age = now.duration_since(since).unwrap_or_default().as_secs();
-    let unit = match age {
-        0..60 => 1,
-        60..3600 => 60,
-        3600..86400 => 3600,
-        _ => return None,
-    };
-    Some(since + Duration::from_secs((age / unit + 1) * unit))
+    (age < 60).then(|| since + Duration::from_secs(age + 1))
 }
 
-/// "3 s ago", "4 min ago", "2 h ago", "3 d ago".
+/// "3 s ago" during the first minute, then the time of day (UTC, "14:03:07"), or "never".
 pub fn age_label(since: Option<SystemTime>, now: SystemTime) -> String {
     let Some(since) = since else {
         return "never".to_owned();
     };
     let age = now.duration_since(since).unwrap_or_default().as_secs();
-    match age {
-        0..60 => format!("{age} s ago"),
-        60..3600 => format!("{} min ago", age / 60),
-        3600..86400 => format!("{} h ago", age / 3600),
-        _ => format!("{} d ago", age / 86400),
+    if age < 60 {
+        format!("{age} s ago")
+    } else {
+        chrono::DateTime::<chrono::Utc>::from(since)
+            .format("%H:%M:%S")
+            .to_string()
     }
 }
 

@@ -62,6 +62,30 @@ pub fn draw(state: &AppState, frame: &mut Frame) {
         Overlay::Report { title, lines } => popups::report(state, title, lines, frame, body),
     }
     chrome::toasts(state, frame, body);
+    if state.theme.glyphs.ascii {
+        asciify(frame.buffer_mut());
+    }
+}
+
+/// Replaces every non-ASCII glyph left by widgets (chart axes and markers, symbols in data)
+/// with an ASCII look-alike, for fonts and terminals without box or braille glyphs.
+fn asciify(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let symbol = cell.symbol();
+        if symbol.is_ascii() {
+            continue;
+        }
+        let ascii = match symbol.chars().next().unwrap_or(' ') {
+            '│' | '┃' | '▏' | '▕' => "|",
+            '─' | '━' => "-",
+            '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => "+",
+            '█' | '▉' | '▊' | '▋' | '▌' | '▍' | '▎' => "#",
+            '…' => ".",
+            '•' | '⠀'..='⣿' => "*",
+            _ => "?",
+        };
+        cell.set_symbol(ascii);
+    }
 }
 
 /// A bordered block in the theme.

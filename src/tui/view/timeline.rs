@@ -37,7 +37,7 @@ pub(super) fn draw(state: &AppState, frame: &mut Frame, area: Rect) {
     let mode = if tl.follow { "following" } else { "cursor" };
     let loading = if tl.loading { " loading…" } else { "" };
     let title = format!(
-        " Timeline {name}  {}–{} UTC ({})  {mode}  {} files{loading} ",
+        " Timeline {name}  {} to {} UTC ({})  {mode}  {} files{loading} ",
         hms(tl.start()),
         hms(tl.end),
         span_label(tl.span().num_seconds()),
