@@ -13,6 +13,8 @@
 //!
 //! Targets: first frame ≤ 150 ms; idle CPU ≤ 0.5 % and 0 bytes; frame p99 ≤ 4 ms.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -26,6 +28,11 @@ use ltx_tui::tui::{AppState, Keymap, Msg, Pane, Theme, update, view};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+/// A terminal dimension (never zero here).
+fn nz(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).unwrap()
+}
 
 fn bin() -> PathBuf {
     match std::env::var_os("LTX_TUI_BIN") {
@@ -104,7 +111,7 @@ impl Pty {
             _master: pair.master,
             writer,
             rx,
-            parser: vt100::Parser::new(40, 120, 0),
+            parser: vt100::Parser::new(nz(40), nz(120), 0),
             bytes: 0,
         };
         (pty, started)

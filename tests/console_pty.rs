@@ -4,6 +4,8 @@
 //! and the terminal must be left as it was found: the alternate screen left, the cursor shown,
 //! and raw mode off (the tty is canonical with echo again). Waits are on output, never sleeps.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::{Read, Write};
@@ -60,6 +62,11 @@ impl Screen {
     }
 }
 
+/// A terminal dimension (never zero here).
+fn nz(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).unwrap()
+}
+
 fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
 }
@@ -99,7 +106,7 @@ fn demo_in_a_pty_types_resizes_quits_and_restores_the_terminal() {
         }
     });
     let mut screen = Screen {
-        parser: vt100::Parser::new(30, 100, 0),
+        parser: vt100::Parser::new(nz(30), nz(100), 0),
         raw: Vec::new(),
         rx,
         eof: false,
@@ -123,10 +130,10 @@ fn demo_in_a_pty_types_resizes_quits_and_restores_the_terminal() {
     screen.wait("the help closed", |s| !s.contains("type to filter"));
 
     pair.master.resize(size(12, 50)).unwrap();
-    screen.parser.set_size(12, 50);
+    screen.parser.set_size(nz(12), nz(50));
     screen.wait("the too-small screen", |s| s.contains("terminal too small"));
     pair.master.resize(size(40, 120)).unwrap();
-    screen.parser.set_size(40, 120);
+    screen.parser.set_size(nz(40), nz(120));
     screen.wait("the timeline again at 120x40", |s| {
         s.contains("Timeline demo.db") && !s.contains("terminal too small")
     });

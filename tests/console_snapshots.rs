@@ -3,6 +3,8 @@
 //! real engine (temporary databases, `file://` replicas). The clock is fixed 3 s after the
 //! newest sync; temporary paths and wall-clock times are redacted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod console;
 mod support;
 
