@@ -23,7 +23,7 @@ fn settings(h: &Harness) -> insta::Settings {
     s.add_filter(&regex_escape(&h.tmp.path().display().to_string()), "[TMP]");
     s.add_filter(r"\d{4}-\d{2}-\d{2}", "[DATE]");
     s.add_filter(r"\d{2}:\d{2}:\d{2}", "[TIME]");
-    s.add_filter(r"\d+ ms", "[N] ms");
+    s.add_filter(r"\d+ ms *", "[N] ms ");
     s.set_snapshot_path("snapshots");
     s.set_prepend_module_to_snapshot(false);
     s
