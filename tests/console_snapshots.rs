@@ -103,6 +103,22 @@ async fn every_pane_popup_and_wizard_step() {
     );
     assert!(h.state.timeline.file_count() >= 1);
     shoot(&mut h, "timeline");
+    let effects = h.press(KeyCode::Char('p'));
+    assert_eq!(
+        effects.len(),
+        1,
+        "preview asks ops::preview: {:?}",
+        h.state.toasts
+    );
+    h.until("the preview", |m| matches!(m, Msg::PreviewLoaded(_)))
+        .await;
+    assert!(
+        matches!(h.state.overlay, Overlay::Report { .. }),
+        "{:?}",
+        h.state.toasts
+    );
+    shoot(&mut h, "preview");
+    h.press(KeyCode::Esc);
 
     let now = h.now();
     for (i, level) in ["INFO", "WARN", "ERROR"].iter().enumerate() {

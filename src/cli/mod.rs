@@ -11,6 +11,7 @@ mod headless;
 mod ltx_inspect;
 mod ltx_list;
 mod oneshot;
+mod preview;
 mod restore;
 mod status;
 mod version;
@@ -87,6 +88,9 @@ pub enum Command {
     Config(ConfigCommand),
     /// Restore a database from its replica (Litestream's flags; `-txid` and `--txid` both work).
     Restore(restore::RestoreArgs),
+    /// Show a database's tables and row counts at a TXID or time of its replica, and what
+    /// changed between two points (restores into a cache, never touches the live database).
+    Preview(preview::PreviewArgs),
     /// Open the console on a demo database with a steady write workload, replicated to a
     /// file:// replica in the user data directory.
     Demo(DemoArgs),
@@ -182,6 +186,9 @@ pub fn run(cli: Cli) -> CommandOutcome {
         })) => ltx_list::run(&list, cli.config.as_deref(), !cli.no_expand_env),
         Some(Command::Config(ConfigCommand::Check(args))) => {
             config_check::run(&args, cli.config.as_deref(), !cli.no_expand_env)
+        }
+        Some(Command::Preview(args)) => {
+            preview::run(&args, cli.config.as_deref(), !cli.no_expand_env)
         }
         Some(Command::Restore(args)) => {
             restore::run(&args, cli.config.as_deref(), !cli.no_expand_env)

@@ -14,6 +14,7 @@ use crate::engine::{EngineHandle, display_url, replica_spec};
 use crate::storage::{ReplicaClient, ReplicaEnv, ReplicaSpec};
 
 use super::OpsError;
+use super::preview_cache::PreviewCache;
 
 /// The environment of the operations: configuration, credentials, optional engine.
 #[derive(Debug, Clone)]
@@ -23,6 +24,7 @@ pub struct OpsContext {
     config: Option<Arc<Config>>,
     env: ReplicaEnv,
     engine: Option<EngineHandle>,
+    preview_cache: Option<PreviewCache>,
 }
 
 /// A replica to read, and how to name it to people.
@@ -46,6 +48,7 @@ impl OpsContext {
             config: None,
             env,
             engine: None,
+            preview_cache: None,
         }
     }
 
@@ -70,6 +73,20 @@ impl OpsContext {
     pub fn with_engine(mut self, engine: EngineHandle) -> OpsContext {
         self.engine = Some(engine);
         self
+    }
+
+    /// Uses `cache` for `preview` (default: [`PreviewCache::default_dir`] with the default
+    /// bounds).
+    pub fn with_preview_cache(mut self, cache: PreviewCache) -> OpsContext {
+        self.preview_cache = Some(cache);
+        self
+    }
+
+    /// The cache `preview` restores points into.
+    pub fn preview_cache(&self) -> PreviewCache {
+        self.preview_cache
+            .clone()
+            .unwrap_or_else(|| PreviewCache::new(PreviewCache::default_dir()))
     }
 
     /// The running engine, if any.

@@ -15,6 +15,8 @@ mod info;
 mod litestream_text;
 mod ltx;
 mod ltx_cursor;
+mod preview;
+mod preview_cache;
 mod preview_params;
 mod restore;
 mod restore_params;
@@ -38,6 +40,8 @@ pub use ltx::{
     MAX_PAGE_COUNTS, ltx, ltx_on,
 };
 pub use ltx_cursor::LtxCursor;
+pub use preview::{preview, preview_diff};
+pub use preview_cache::{PointSummary, PreviewCache};
 pub use preview_params::{
     PreviewDiff, PreviewParams, PreviewResult, TableChange, TableDiff, TablePreview,
 };

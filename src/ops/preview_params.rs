@@ -1,5 +1,5 @@
-//! Types only: the parameters and result of the `preview` operation (what a database held at
-//! a point in time, and how two points differ), to be implemented on top of the restore room.
+//! The parameters and result of the `preview` operation (`preview.rs`): what a database held
+//! at a point in time, and how two points differ.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,16 @@ pub struct PreviewParams {
 pub struct PreviewResult {
     /// The TXID previewed (16 hex digits).
     pub txid: String,
-    /// The tables, indexes, views and triggers (from `sqlite_schema`), by name.
+    /// The replica URL read, without secrets.
+    pub replica: String,
+    /// True when the point came from the preview cache (no restore was needed).
+    pub cached: bool,
+    /// Database page size at the point.
+    pub page_size: u32,
+    /// Database size in pages at the point.
+    pub page_count: u32,
+    /// The tables, indexes, views and triggers (from `sqlite_schema`), by name; Litestream's
+    /// bookkeeping tables (`_litestream_seq`, `_litestream_lock`) are left out.
     pub tables: Vec<TablePreview>,
     /// The difference to the compared point, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]

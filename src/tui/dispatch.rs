@@ -35,8 +35,8 @@ pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
         return Some(format!("{}: the engine is not running", info.description));
     }
     match action {
-        Action::Preview => {
-            Some("preview: needs ops::preview, which lands with the ops-restore branch".to_owned())
+        Action::Preview if state.timeline.at_cursor().txid.is_none() => {
+            Some("preview: no LTX file at or before the cursor".to_owned())
         }
         Action::Restore if state.dbs.is_empty() => Some("restore: no database configured".into()),
         Action::PrevFile | Action::NextFile if state.timeline.file_count() == 0 => {
@@ -198,7 +198,25 @@ pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.timeline.zoom_reset(now);
             timeline_load(state)
         }
-        Action::Preview => vec![],
+        Action::Preview => {
+            let Some(db) = state.timeline.db.clone() else {
+                return vec![];
+            };
+            let Some(txid) = state.timeline.at_cursor().txid else {
+                return vec![];
+            };
+            let now = state
+                .dbs
+                .iter()
+                .find(|d| d.path == db)
+                .and_then(|d| d.replica_txid);
+            state.toast(Meaning::Muted, format!("preview at TXID {txid}…"));
+            vec![Effect::Preview {
+                db,
+                txid,
+                compare: now.filter(|n| *n != txid),
+            }]
+        }
         Action::Restore => {
             open_wizard(state);
             vec![]

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::ltx::Txid;
+
 use super::action::Action;
 use super::timeline::WindowRequest;
 use super::wizard::WizardEffect;
@@ -20,6 +22,15 @@ pub enum Effect {
     },
     /// List the LTX files of a timeline window (`ops::ltx`).
     LoadTimeline(WindowRequest),
+    /// What the database held at `txid` (`ops::preview`), and what changed up to `compare`.
+    Preview {
+        /// Database path.
+        db: PathBuf,
+        /// The point.
+        txid: Txid,
+        /// The newer point to diff against (the replica's newest TXID).
+        compare: Option<Txid>,
+    },
     /// Something for the restore wizard.
     Wizard(WizardEffect),
     /// Set up and start the demo (first-run screen).

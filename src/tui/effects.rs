@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::ops::{self, IntegrityCheck, LtxParams, RestoreParams, RestoreScope};
+use crate::ops::{self, IntegrityCheck, LtxParams, PreviewParams, RestoreParams, RestoreScope};
 use crate::restore::{self, Progress, RestoreProgress, RestoreTarget, SNAPSHOT_LEVEL};
 
 use super::action::Action;
@@ -62,6 +62,20 @@ pub fn run_effect(effect: Effect, session: &Arc<Session>, tx: &mpsc::UnboundedSe
             tokio::spawn(async move {
                 let msg = load_timeline(&session, req).await;
                 let _ = tx.send(msg);
+            });
+        }
+        Effect::Preview { db, txid, compare } => {
+            tokio::spawn(async move {
+                let params = PreviewParams {
+                    path: db.display().to_string(),
+                    txid: Some(txid.to_string()),
+                    compare_txid: compare.map(|t| t.to_string()),
+                    ..PreviewParams::default()
+                };
+                let result = ops::preview(&session.ops, &params)
+                    .await
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::PreviewLoaded(result));
             });
         }
         Effect::Wizard(w) => {

@@ -42,6 +42,8 @@ pub enum Msg {
         /// Files, and the window they cover, or the error.
         result: WindowFiles,
     },
+    /// A preview finished.
+    PreviewLoaded(Result<crate::ops::PreviewResult, String>),
     /// Something for the restore wizard.
     Wizard(WizardEvent),
     /// A signal asked the console to stop (SIGTERM, SIGHUP).

@@ -75,6 +75,18 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 .into_iter()
                 .collect()
         }
+        Msg::PreviewLoaded(result) => {
+            match result {
+                Ok(r) => {
+                    state.overlay = Overlay::Report {
+                        title: format!("Preview at TXID {}", r.txid),
+                        lines: preview_lines(&r),
+                    };
+                }
+                Err(e) => state.toast(Meaning::Error, format!("preview: {e}")),
+            }
+            vec![]
+        }
         Msg::Wizard(event) => wizard_event(state, event),
         Msg::Quit => {
             state.quitting = true;
@@ -83,6 +95,57 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     };
     state.dirty |= redraw;
     effects
+}
+
+/// The preview report: every table with its rows at the point, then what changed since.
+pub fn preview_lines(r: &crate::ops::PreviewResult) -> Vec<String> {
+    use crate::ops::TableChange;
+    let mut lines = vec![format!(
+        "{} pages of {} B; {} schema objects",
+        r.page_count,
+        r.page_size,
+        r.tables.len()
+    )];
+    for t in &r.tables {
+        let rows = t
+            .row_count
+            .map_or_else(String::new, |n| format!("{n} rows"));
+        lines.push(format!("  {:<24} {:<8} {rows}", t.name, t.kind));
+    }
+    if let Some(diff) = &r.diff {
+        lines.push(String::new());
+        lines.push(format!(
+            "changes from {} to now ({}):",
+            diff.from_txid, diff.to_txid
+        ));
+        let mut any = false;
+        for t in diff
+            .tables
+            .iter()
+            .filter(|t| t.change != TableChange::Unchanged)
+        {
+            any = true;
+            let rows = match (t.rows_before, t.rows_after) {
+                (Some(a), Some(b)) => format!("{a} -> {b} rows"),
+                (None, Some(b)) => format!("{b} rows"),
+                (Some(a), None) => format!("had {a} rows"),
+                (None, None) => String::new(),
+            };
+            let schema = if t.schema_changed {
+                ", schema changed"
+            } else {
+                ""
+            };
+            let change = format!("{:?}", t.change).to_lowercase();
+            lines.push(format!("  {:<24} {change:<9} {rows}{schema}", t.name));
+        }
+        if !any {
+            lines.push("  nothing changed".into());
+        }
+    }
+    lines.push(String::new());
+    lines.push("any key closes".into());
+    lines
 }
 
 fn on_engine_event(state: &mut AppState, event: EngineEvent, redraw: &mut bool) -> Vec<Effect> {
