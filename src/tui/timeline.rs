@@ -58,6 +58,7 @@ pub struct TimelineState {
     pub follow: bool,
     files: Vec<LtxFileEntry>,
     lane_times: Vec<Vec<i64>>,
+    lane_files: Vec<Vec<usize>>,
     all_times: Vec<i64>,
     /// The time range the held files cover.
     pub loaded: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -118,6 +119,7 @@ impl TimelineState {
             follow: true,
             files: Vec::new(),
             lane_times: vec![Vec::new(); LANES.len()],
+            lane_files: vec![Vec::new(); LANES.len()],
             all_times: Vec::new(),
             loaded: None,
             truncated: false,
@@ -160,6 +162,7 @@ impl TimelineState {
             self.files.clear();
             self.all_times.clear();
             self.lane_times = vec![Vec::new(); LANES.len()];
+            self.lane_files = vec![Vec::new(); LANES.len()];
             self.loaded = None;
             self.loading = false;
             self.seq += 1;
@@ -218,15 +221,18 @@ impl TimelineState {
             Ok((mut files, from, to)) => {
                 self.truncated = files.len() >= MAX_WINDOW_FILES;
                 files.sort_by_key(|f| (f.created_at, f.level, f.min_txid));
-                self.lane_times = LANES
+                self.lane_files = LANES
                     .iter()
                     .map(|lane| {
-                        files
-                            .iter()
-                            .filter(|f| f.level == lane.0)
-                            .map(|f| millis(f.created_at))
+                        (0..files.len())
+                            .filter(|&i| files[i].level == lane.0)
                             .collect()
                     })
+                    .collect();
+                self.lane_times = self
+                    .lane_files
+                    .iter()
+                    .map(|idx| idx.iter().map(|&i| millis(files[i].created_at)).collect())
                     .collect();
                 self.all_times = files.iter().map(|f| millis(f.created_at)).collect();
                 self.files = files;
@@ -271,11 +277,18 @@ impl TimelineState {
     /// What the cursor points at.
     pub fn at_cursor(&self) -> CursorInfo<'_> {
         let t = millis(self.cursor);
-        let upto = self.all_times.partition_point(|x| *x <= t);
         let mut files = Vec::new();
-        for lane in LANES {
-            if let Some(f) = self.files[..upto].iter().rev().find(|f| f.level == lane.0) {
-                files.push((lane, f));
+        for (i, lane) in LANES.iter().enumerate() {
+            let (Some(times), Some(idx)) = (self.lane_times.get(i), self.lane_files.get(i)) else {
+                continue;
+            };
+            let n = times.partition_point(|x| *x <= t);
+            if let Some(f) = n
+                .checked_sub(1)
+                .and_then(|k| idx.get(k))
+                .and_then(|&j| self.files.get(j))
+            {
+                files.push((*lane, f));
             }
         }
         let txid = files.iter().map(|(_, f)| f.max_txid).max();
