@@ -10,6 +10,12 @@
 //! 127.0.0.1) unless `LTX_BENCH_RESTORE_S3=0`; its size is `LTX_BENCH_RESTORE_S3_MIB`
 //! (default: the same size).
 //!
+//! Page cache and fairness: every tool runs once unmeasured, then once measured
+//! (`LTX_BENCH_RESTORE_WARMUP=0` skips the warm-up), so each measured run reads a warm replica
+//! (cp: a warm source file) and writes a fresh output. ltx-tui and Litestream fsync their
+//! output before they exit; plain `cp` does not, so `cp+fsync` (`cp` then `sync FILE`) is
+//! measured too, as the baseline with the same durability.
+//!
 //! Targets (issue 4): ltx-tui ≤ 2 × cp, ≤ 0.5 × litestream, peak RSS ≤ 64 MiB. A table is
 //! printed and a JSON document written under `target/bench-results/`.
 //!
@@ -196,55 +202,81 @@ fn same_bytes(a: &Path, b: &Path) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn run_tool(tool: &str, backend: &'static str, mut cmd: Command, out: &Path, source: &Path) -> Run {
-    let _ = fs::remove_file(out);
-    cmd.arg(out);
-    let (secs, peak) = measure(cmd, tool);
-    let identical = same_bytes(out, source);
-    let _ = fs::remove_file(out);
-    Run {
-        tool: tool.to_owned(),
-        backend,
-        secs,
-        peak_rss_mib: peak,
-        identical,
-    }
-}
+/// Builds a fresh command for one run of a tool.
+type CommandFactory = Box<dyn Fn() -> Command>;
 
-/// The restores on one replica URL: cp (file only), ltx-tui, litestream.
+/// The restores on one replica URL: cp and cp + fsync (file only), ltx-tui, litestream.
+/// With `warmup`, each tool first runs once unmeasured, so every measured run starts with the
+/// replica (and, for cp, the source file) in the page cache, as it was just written or read.
 fn run_all(
     backend: &'static str,
     url: &str,
     env: &[(&str, &str)],
     built: &Built,
     work: &Path,
+    warmup: bool,
 ) -> Vec<Run> {
     let out = work.join(format!("out-{backend}.db"));
-    let mut runs = Vec::new();
-    // URL last: Go's flag parsing stops at the first positional argument.
-    let with_url_last = |bin: &Path| {
-        // Without AWS_CA_BUNDLE (Litestream refuses it with a custom endpoint), as the tests.
-        let mut cmd = support::litestream::litestream_command(bin);
-        cmd.arg("restore").envs(env.iter().copied());
-        (cmd, url.to_owned())
-    };
+    let mut tools: Vec<(&str, CommandFactory)> = Vec::new();
     if backend == "file" {
-        let mut cp = Command::new("cp");
-        cp.arg(&built.source);
-        runs.push(run_tool("cp", backend, cp, &out, &built.source));
+        let (src, dst) = (built.source.clone(), out.clone());
+        tools.push((
+            "cp",
+            Box::new(move || {
+                let mut cp = Command::new("cp");
+                cp.arg(&src).arg(&dst);
+                cp
+            }),
+        ));
+        let (src, dst) = (built.source.clone(), out.clone());
+        tools.push((
+            "cp+fsync",
+            Box::new(move || {
+                // coreutils `sync FILE` fsyncs that file: the durability a restore gives.
+                let mut sh = Command::new("sh");
+                sh.args(["-c", "cp \"$0\" \"$1\" && sync \"$1\""])
+                    .arg(&src)
+                    .arg(&dst);
+                sh
+            }),
+        ));
     }
     for (tool, bin) in [
         ("ltx-tui", support::ltx_tui::ltx_tui_bin()),
         ("litestream", support::peers::litestream()),
     ] {
-        let (mut cmd, url) = with_url_last(&bin);
-        cmd.arg("-o").arg(&out).arg(&url);
+        let (url, dst) = (url.to_owned(), out.clone());
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        tools.push((
+            tool,
+            Box::new(move || {
+                // Without AWS_CA_BUNDLE (Litestream refuses it with a custom endpoint), as the
+                // tests; the URL last: Go's flag parsing stops at the first positional argument.
+                let mut cmd = support::litestream::litestream_command(&bin);
+                cmd.arg("restore")
+                    .envs(env.iter().map(|(k, v)| (k, v)))
+                    .arg("-o")
+                    .arg(&dst)
+                    .arg(&url);
+                cmd
+            }),
+        ));
+    }
+    let mut runs = Vec::new();
+    for (tool, command) in &tools {
+        if warmup {
+            let _ = fs::remove_file(&out);
+            measure(command(), tool);
+        }
         let _ = fs::remove_file(&out);
-        let (secs, peak) = measure(cmd, tool);
+        let (secs, peak) = measure(command(), tool);
         let identical = same_bytes(&out, &built.source);
         let _ = fs::remove_file(&out);
         runs.push(Run {
-            tool: tool.to_owned(),
+            tool: (*tool).to_owned(),
             backend,
             secs,
             peak_rss_mib: peak,
@@ -277,6 +309,7 @@ fn main() {
     let l0_files = env_u64("LTX_BENCH_RESTORE_FILES", 1000);
     let s3 = env_u64("LTX_BENCH_RESTORE_S3", 1) != 0;
     let s3_mib = env_u64("LTX_BENCH_RESTORE_S3_MIB", mib);
+    let warmup = env_u64("LTX_BENCH_RESTORE_WARMUP", 1) != 0;
     let work = support::peers::target_dir()
         .join("tmp")
         .join("bench-restore");
@@ -297,6 +330,7 @@ fn main() {
         &[],
         &built,
         &work,
+        warmup,
     );
 
     if s3 {
@@ -312,13 +346,24 @@ fn main() {
         upload_s3(b, &moto);
         println!("  uploaded to moto in {:.1}s", t.elapsed().as_secs_f64());
         let env = moto.litestream_env();
-        runs.extend(run_all("s3", &moto.s3_url("bench", "db"), &env, b, &work));
+        runs.extend(run_all(
+            "s3",
+            &moto.s3_url("bench", "db"),
+            &env,
+            b,
+            &work,
+            warmup,
+        ));
     }
-    let _ = fs::remove_dir_all(&work);
-    report(mib, s3_mib, l0_files, &runs);
+    if std::env::var_os("LTX_BENCH_RESTORE_KEEP").is_some() {
+        println!("  kept {}", work.display());
+    } else {
+        let _ = fs::remove_dir_all(&work);
+    }
+    report(mib, s3_mib, l0_files, warmup, &runs);
 }
 
-fn report(mib: u64, s3_mib: u64, l0_files: u64, runs: &[Run]) {
+fn report(mib: u64, s3_mib: u64, l0_files: u64, warmup: bool, runs: &[Run]) {
     println!(
         "\n  {:<8} {:<11} {:>9} {:>13} {:>10}",
         "backend", "tool", "seconds", "peak RSS MiB", "identical"
@@ -338,6 +383,13 @@ fn report(mib: u64, s3_mib: u64, l0_files: u64, runs: &[Run]) {
         };
         if let Some(cp) = find(backend, "cp") {
             checks.push((format!("{backend}: ltx-tui / cp"), ours.secs / cp.secs, 2.0));
+        }
+        if let Some(cp) = find(backend, "cp+fsync") {
+            checks.push((
+                format!("{backend}: ltx-tui / (cp+fsync)"),
+                ours.secs / cp.secs,
+                2.0,
+            ));
         }
         if let Some(ls) = find(backend, "litestream") {
             checks.push((
@@ -372,7 +424,7 @@ fn report(mib: u64, s3_mib: u64, l0_files: u64, runs: &[Run]) {
     let doc = json!({
         "bench": "restore",
         "started_unix_s": now,
-        "settings": {"mib": mib, "s3_mib": s3_mib, "l0_files": l0_files, "page_size": PAGE_SIZE,
+        "settings": {"warmup": warmup, "mib": mib, "s3_mib": s3_mib, "l0_files": l0_files, "page_size": PAGE_SIZE,
                      "pages_per_l0": PAGES_PER_L0},
         "machine": {"cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)},
         "software": {"litestream": support::peers::LITESTREAM_VERSION,

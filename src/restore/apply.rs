@@ -2,8 +2,9 @@
 //!
 //! Each file is streamed through the LTX decoder (one page in memory) and its pages written at
 //! `(pgno − 1) × page_size`; a later file's page overwrites an earlier one, so the latest page
-//! wins, as in Litestream's merge. Writes to consecutive pages are combined into one write of
-//! up to [`WRITE_COMBINE_BYTES`] (a snapshot is written sequentially in large writes).
+//! wins, as in Litestream's merge. Pages are decoded straight into the write buffers of
+//! `write_pipe.rs`, whose thread writes runs of consecutive pages (a snapshot goes out
+//! sequentially in large writes) while the next buffer is decoded.
 //!
 //! Every file is fully verified (file checksum, structure) by the decoder before the next one
 //! is applied. The final size is the last file's commit (growth and shrink follow it); the
@@ -15,15 +16,13 @@
 
 use std::fs::File;
 use std::io::BufRead;
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::write_pipe::PageWriter;
 use super::{FileRef, Progress, RestoreError, RestoreProgress};
 use crate::ltx::{Decoder, Txid};
 use crate::storage::LtxFileInfo;
 
-/// Largest single write of consecutive pages.
-pub const WRITE_COMBINE_BYTES: usize = 1024 * 1024;
 /// A progress event is sent every this many pages within a file.
 const PROGRESS_EVERY_PAGES: u64 = 16 * 1024;
 
@@ -67,37 +66,6 @@ impl PageSet {
     }
 }
 
-/// Writes pages into the temp file, combining consecutive ones.
-struct PageWriter {
-    file: File,
-    path: PathBuf,
-    buf: Vec<u8>,
-    buf_offset: u64,
-}
-
-impl PageWriter {
-    fn write_page(&mut self, offset: u64, page: &[u8]) -> Result<(), RestoreError> {
-        let end = self.buf_offset + self.buf.len() as u64;
-        if self.buf.is_empty() || offset != end || self.buf.len() + page.len() > WRITE_COMBINE_BYTES
-        {
-            self.flush()?;
-            self.buf_offset = offset;
-        }
-        self.buf.extend_from_slice(page);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), RestoreError> {
-        if !self.buf.is_empty() {
-            self.file
-                .write_all_at(&self.buf, self.buf_offset)
-                .map_err(|e| RestoreError::io("write restored pages to", &self.path, e))?;
-            self.buf.clear();
-        }
-        Ok(())
-    }
-}
-
 /// The state of the temp database while files are applied.
 pub struct Applier {
     writer: PageWriter,
@@ -107,7 +75,6 @@ pub struct Applier {
     last: Option<FileRef>,
     files_applied: usize,
     pages_written: u64,
-    page: Vec<u8>,
 }
 
 /// What [`Applier::finish`] leaves: the synced temp file's facts.
@@ -134,19 +101,13 @@ impl Applier {
             .open(path)
             .map_err(|e| RestoreError::io("create temp database", path, e))?;
         Ok(Applier {
-            writer: PageWriter {
-                file,
-                path: path.to_path_buf(),
-                buf: Vec::with_capacity(WRITE_COMBINE_BYTES),
-                buf_offset: 0,
-            },
+            writer: PageWriter::start(file, path)?,
             page_size: 0,
             commit: 0,
             coverage: PageSet::default(),
             last: None,
             files_applied: 0,
             pages_written: 0,
-            page: Vec::new(),
         })
     }
 
@@ -180,7 +141,6 @@ impl Applier {
                 )));
             }
             self.page_size = h.page_size;
-            self.page = vec![0u8; h.page_size as usize];
         } else if h.page_size != self.page_size {
             return Err(inconsistent(format!(
                 "page size {} differs from the snapshot's {}",
@@ -191,7 +151,12 @@ impl Applier {
         self.coverage.truncate(h.commit);
         let lock = h.lock_pgno();
         let mut pages_in_file = 0u64;
-        while let Some(frame) = dec.next_page(&mut self.page).map_err(invalid)? {
+        let page_size = self.page_size as usize;
+        // Each page is decoded straight into the write buffer, and kept only if it survives.
+        while let Some(frame) = dec
+            .next_page(self.writer.slot(page_size)?)
+            .map_err(invalid)?
+        {
             if frame.pgno == lock {
                 return Err(inconsistent(format!(
                     "it holds the lock page {lock}, which no LTX file may hold"
@@ -202,7 +167,7 @@ impl Applier {
                 continue;
             }
             let offset = u64::from(frame.pgno - 1) * u64::from(self.page_size);
-            self.writer.write_page(offset, &self.page)?;
+            self.writer.commit(offset, page_size);
             self.coverage.insert(frame.pgno);
             pages_in_file += 1;
             if pages_in_file.is_multiple_of(PROGRESS_EVERY_PAGES) {
@@ -224,7 +189,7 @@ impl Applier {
     }
 
     /// Checks that every page is present, sets the final size and fsyncs the temp file.
-    pub fn finish(mut self) -> Result<Applied, RestoreError> {
+    pub fn finish(self) -> Result<Applied, RestoreError> {
         let Some(last) = self.last else {
             return Err(RestoreError::NoMatchingBackup {
                 detail: Some("the plan holds no file".into()),
@@ -241,16 +206,12 @@ impl Applier {
                 ),
             });
         }
-        self.writer.flush()?;
-        let path = self.writer.path.clone();
+        let path = self.writer.path().to_path_buf();
+        let file = self.writer.finish()?;
         let size = u64::from(self.commit) * u64::from(self.page_size);
-        self.writer
-            .file
-            .set_len(size)
+        file.set_len(size)
             .map_err(|e| RestoreError::io("set the size of", &path, e))?;
-        self.writer
-            .file
-            .sync_all()
+        file.sync_all()
             .map_err(|e| RestoreError::io("fsync", &path, e))?;
         Ok(Applied {
             page_size: self.page_size,

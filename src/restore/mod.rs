@@ -24,6 +24,7 @@ mod plan;
 mod plan_text;
 mod progress;
 mod run;
+mod write_pipe;
 
 use std::path::PathBuf;
 

@@ -18,7 +18,7 @@ use super::{
 use crate::storage::{LtxFileInfo, ReplicaClient};
 
 /// Read buffer of each LTX file while it is applied.
-const READ_BUFFER_BYTES: usize = 256 * 1024;
+const READ_BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Every LTX file of the replica, with CreatedAt from the timestamp metadata for timestamp
 /// targets (one HEAD per file on object stores, as Litestream does).
@@ -170,9 +170,13 @@ fn write_all(
     while let Some(fetched) = rx.blocking_recv() {
         let path: PathBuf = fetched.path;
         let file = File::open(&path).map_err(|e| RestoreError::io("open LTX file", &path, e))?;
+        // A small L0 file needs no large buffer (allocating one per file costs page faults).
+        let capacity = usize::try_from(fetched.info.size)
+            .unwrap_or(READ_BUFFER_BYTES)
+            .clamp(8 * 1024, READ_BUFFER_BYTES);
         applier.apply(
             &fetched.info,
-            BufReader::with_capacity(READ_BUFFER_BYTES, file),
+            BufReader::with_capacity(capacity, file),
             progress,
         )?;
         if fetched.spooled {
