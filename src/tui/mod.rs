@@ -28,6 +28,7 @@ mod timeline;
 mod update;
 pub mod view;
 mod wizard;
+mod wizard_io;
 
 pub use action::{Action, ActionInfo};
 pub use demo::{DemoOptions, DemoPaths};
