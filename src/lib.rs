@@ -11,6 +11,7 @@
 //! - [`ops`]: the operations surface the command line, console and MCP server share.
 //! - [`restore`]: restore planning (Litestream's algorithm), streaming apply, verification.
 //! - [`mcp`]: the MCP server: the operations as MCP tools over HTTP.
+//! - [`tui`]: the console (ratatui): event loop, panes, restore wizard, demo.
 //! - [`cli`]: the command line, one file per subcommand.
 
 #![forbid(unsafe_code)]
@@ -24,3 +25,4 @@ pub mod ops;
 pub mod restore;
 pub mod sqlite;
 pub mod storage;
+pub mod tui;

@@ -21,6 +21,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::tui;
+
 /// How a subcommand ended; mapped to the process exit code by [`main`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandOutcome {
@@ -61,8 +63,9 @@ pub struct Cli {
     #[arg(long = "mcp-addr", value_name = "ADDR", requires = "headless")]
     pub mcp_addr: Option<String>,
 
-    /// With --headless: leave the MCP tools that write (restore) out.
-    #[arg(long = "read-only", requires = "headless")]
+    /// Refuse every action that changes replication or writes files: in the console sync now,
+    /// snapshot now, pause/resume and restore; over MCP the restore tool is left out.
+    #[arg(long = "read-only", visible_alias = "readonly", global = true)]
     pub read_only: bool,
 
     /// Do not expand $VAR and ${VAR} in the configuration file.
@@ -93,6 +96,20 @@ pub enum Command {
     /// Show a database's tables and row counts at a TXID or time of its replica, and what
     /// changed between two points (restores into a cache, never touches the live database).
     Preview(preview::PreviewArgs),
+    /// Open the console on a demo database with a steady write workload, replicated to a
+    /// file:// replica in the user data directory.
+    Demo(DemoArgs),
+}
+
+/// `ltx-tui demo [--reset] [--rate N]`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Delete the demo database and replica first and start afresh.
+    #[arg(long)]
+    pub reset: bool,
+    /// Transactions per second of the demo workload (0 = none).
+    #[arg(long, default_value_t = 3.0, value_name = "N")]
+    pub rate: f64,
 }
 
 /// `ltx-tui ltx [-level N|all] [-json] DB|URL` or `ltx-tui ltx inspect FILE…`.
@@ -139,6 +156,14 @@ pub fn main() -> ExitCode {
     run(cli).into()
 }
 
+fn console(opts: tui::ConsoleOptions) -> CommandOutcome {
+    match tui::run_console(opts) {
+        0 => CommandOutcome::Ok,
+        2 => CommandOutcome::UsageError,
+        _ => CommandOutcome::Failed,
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CommandOutcome {
     if cli.headless {
@@ -177,13 +202,21 @@ pub fn run(cli: Cli) -> CommandOutcome {
         Some(Command::Restore(args)) => {
             restore::run(&args, cli.config.as_deref(), !cli.no_expand_env)
         }
-        None => {
-            eprintln!(
-                "ltx-tui: the console is not built yet; try `ltx-tui --headless --config FILE`, \
-                 `ltx-tui status`, `ltx-tui ltx DB|URL`, `ltx-tui ltx inspect FILE` or \
-                 `ltx-tui config check`"
-            );
-            CommandOutcome::UsageError
-        }
+        Some(Command::Demo(args)) => console(tui::ConsoleOptions {
+            config_path: None,
+            expand_env: !cli.no_expand_env,
+            readonly: cli.read_only,
+            demo: Some(tui::DemoOptions {
+                reset: args.reset,
+                rate: args.rate,
+                dir: None,
+            }),
+        }),
+        None => console(tui::ConsoleOptions {
+            config_path: cli.config,
+            expand_env: !cli.no_expand_env,
+            readonly: cli.read_only,
+            demo: None,
+        }),
     }
 }

@@ -1,0 +1,311 @@
+//! The one dispatcher: every action, from a key, the palette or the mouse, goes through
+//! [`dispatch`], which first asks [`disabled_reason`] (read-only mode, nothing selected, a
+//! feature not available) and shows the reason as a toast instead of acting. Read-only mode is
+//! enforced here and nowhere else, so no pane can leak a mutating action.
+
+use tui_input::Input;
+
+use crate::engine::ReplicationState;
+
+use super::action::Action;
+use super::effect::Effect;
+use super::palette::Palette;
+use super::state::{AppState, Overlay, Pane};
+use super::theme::{Meaning, Theme};
+use super::wizard::WizardState;
+
+/// Why `action` cannot run now, or `None` when it can.
+pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
+    let info = action.info();
+    if info.mutating && state.readonly {
+        return Some(format!("{}: read-only mode (--readonly)", info.description));
+    }
+    let needs_db = matches!(
+        action,
+        Action::SyncNow | Action::SnapshotNow | Action::PauseResume | Action::Detail
+    );
+    if needs_db && state.selected_db().is_none() {
+        return Some(format!("{}: no database selected", info.description));
+    }
+    if matches!(
+        action,
+        Action::SyncNow | Action::SnapshotNow | Action::PauseResume
+    ) && !state.engine_running
+    {
+        return Some(format!("{}: the engine is not running", info.description));
+    }
+    match action {
+        Action::Preview if state.timeline.at_cursor().txid.is_none() => {
+            Some("preview: no LTX file at or before the cursor".to_owned())
+        }
+        Action::Restore if state.dbs.is_empty() => Some("restore: no database configured".into()),
+        Action::PrevFile | Action::NextFile if state.timeline.file_count() == 0 => {
+            Some("no LTX files in this window".into())
+        }
+        _ => None,
+    }
+}
+
+/// Runs `action` against the state; returns the effects for the loop.
+pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if let Some(reason) = disabled_reason(state, action) {
+        state.toast(Meaning::Warn, reason);
+        return vec![];
+    }
+    let now = state.now;
+    let columns = super::timeline::TimelineState::columns(state.size.0);
+    let page = i64::from(columns / 4).max(1);
+    let timeline_load = |s: &mut AppState| -> Vec<Effect> {
+        s.timeline
+            .request_if_needed()
+            .map(Effect::LoadTimeline)
+            .into_iter()
+            .collect()
+    };
+    match action {
+        Action::Quit => {
+            state.quitting = true;
+            vec![Effect::Quit]
+        }
+        Action::Back => {
+            if !matches!(state.overlay, Overlay::None) {
+                state.overlay = Overlay::None;
+            } else if state.table.detail {
+                state.table.detail = false;
+            } else if !state.table.filter.is_empty() {
+                state.table.filter.clear();
+            }
+            vec![]
+        }
+        Action::Help => {
+            state.overlay = Overlay::Help {
+                filter: Input::default(),
+            };
+            vec![]
+        }
+        Action::Palette => {
+            state.overlay = Overlay::Palette(Palette::default());
+            vec![]
+        }
+        Action::Goto => {
+            state.overlay = Overlay::Palette(Palette::with_text("goto "));
+            vec![]
+        }
+        Action::NextPane => show(state, state.pane.offset(1)),
+        Action::PrevPane => show(state, state.pane.offset(-1)),
+        Action::ShowPane(p) => show(state, p),
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if state.pane != Pane::Timeline =>
+        {
+            move_selection(state, action);
+            vec![]
+        }
+        Action::Left | Action::Up => {
+            state.timeline.scrub(-1, columns, now);
+            timeline_load(state)
+        }
+        Action::Right | Action::Down => {
+            state.timeline.scrub(1, columns, now);
+            timeline_load(state)
+        }
+        Action::PageUp => {
+            state.timeline.scrub(-page, columns, now);
+            timeline_load(state)
+        }
+        Action::PageDown => {
+            state.timeline.scrub(page, columns, now);
+            timeline_load(state)
+        }
+        Action::Top => {
+            let back = state.timeline.span() * 4;
+            let to = state.timeline.cursor - back;
+            state.timeline.move_cursor_to(to, now);
+            timeline_load(state)
+        }
+        Action::Bottom => {
+            state.timeline.zoom_reset(now);
+            state
+                .timeline
+                .request()
+                .map(Effect::LoadTimeline)
+                .into_iter()
+                .collect()
+        }
+        Action::PrevFile | Action::NextFile => {
+            if !state.timeline.jump_file(action == Action::NextFile, now) {
+                state.toast(
+                    Meaning::Muted,
+                    "no more files in the loaded window: moved a span",
+                );
+            }
+            timeline_load(state)
+        }
+        Action::Filter => {
+            state.table.filtering = Some(Input::new(state.table.filter.clone()));
+            vec![]
+        }
+        Action::Sort => {
+            state.table.sort = state.table.sort.next();
+            state.table.selected = 0;
+            vec![]
+        }
+        Action::Detail => {
+            state.table.detail = !state.table.detail;
+            vec![]
+        }
+        Action::SyncNow | Action::SnapshotNow | Action::PauseResume => {
+            let Some(db) = state.selected_db() else {
+                return vec![];
+            };
+            let resume = db.state == ReplicationState::Paused;
+            let effect = Effect::Engine {
+                action,
+                resume,
+                db: db.path.clone(),
+            };
+            state.toast(
+                Meaning::Muted,
+                format!("{}: {}…", action.info().description, db.name),
+            );
+            vec![effect]
+        }
+        Action::Freeze => {
+            state.lag.toggle_freeze(now);
+            vec![]
+        }
+        Action::ZoomIn | Action::ZoomOut | Action::ZoomReset if state.pane == Pane::Lag => {
+            match action {
+                Action::ZoomIn => state.lag.zoom_in(),
+                Action::ZoomOut => state.lag.zoom_out(),
+                _ => state.lag.zoom_reset(),
+            }
+            vec![]
+        }
+        Action::ZoomIn => {
+            state.timeline.zoom_in(now);
+            timeline_load(state)
+        }
+        Action::ZoomOut => {
+            state.timeline.zoom_out(now);
+            timeline_load(state)
+        }
+        Action::ZoomReset => {
+            state.timeline.zoom_reset(now);
+            timeline_load(state)
+        }
+        Action::Preview => {
+            let Some(db) = state.timeline.db.clone() else {
+                return vec![];
+            };
+            let Some(txid) = state.timeline.at_cursor().txid else {
+                return vec![];
+            };
+            let now = state
+                .dbs
+                .iter()
+                .find(|d| d.path == db)
+                .and_then(|d| d.replica_txid);
+            state.toast(Meaning::Muted, format!("preview at TXID {txid}…"));
+            vec![Effect::Preview {
+                db,
+                txid,
+                compare: now.filter(|n| *n != txid),
+            }]
+        }
+        Action::Restore => {
+            open_wizard(state);
+            vec![]
+        }
+        Action::LogLevel => {
+            state.logs.cycle_level();
+            vec![]
+        }
+        Action::Follow => {
+            state.logs.toggle_follow();
+            vec![]
+        }
+        Action::Suspend => vec![Effect::Suspend],
+        Action::CycleTheme => {
+            state.theme = state.theme.next();
+            state.toast(Meaning::Muted, format!("theme {}", state.theme.name));
+            vec![]
+        }
+    }
+}
+
+/// Switches theme by name (palette `theme NAME`).
+pub fn set_theme(state: &mut AppState, name: &str) {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    state.theme = Theme::named(name, no_color, false);
+}
+
+fn show(state: &mut AppState, pane: Pane) -> Vec<Effect> {
+    state.pane = pane;
+    if pane == Pane::Timeline {
+        state.timeline.tick(state.now);
+        return state
+            .timeline
+            .request_if_needed()
+            .map(Effect::LoadTimeline)
+            .into_iter()
+            .collect();
+    }
+    vec![]
+}
+
+fn move_selection(state: &mut AppState, action: Action) {
+    if state.pane == Pane::Logs {
+        let page = isize::try_from(state.size.1.saturating_sub(6))
+            .unwrap_or(1)
+            .max(1);
+        match action {
+            Action::Up => state.logs.scroll_by(1),
+            Action::Down => state.logs.scroll_by(-1),
+            Action::PageUp => state.logs.scroll_by(page),
+            Action::PageDown => state.logs.scroll_by(-page),
+            Action::Top => state.logs.scroll_by(isize::MAX / 2),
+            _ => {
+                state.logs.follow = true;
+                state.logs.scroll = 0;
+            }
+        }
+        return;
+    }
+    let rows = state.visible_dbs().len();
+    let last = rows.saturating_sub(1);
+    let sel = &mut state.table.selected;
+    *sel = match action {
+        Action::Up => sel.saturating_sub(1),
+        Action::Down => (*sel + 1).min(last),
+        Action::PageUp => sel.saturating_sub(10),
+        Action::PageDown => (*sel + 10).min(last),
+        Action::Top => 0,
+        _ => last,
+    };
+    if let Some(db) = state.selected_db().map(|d| d.path.clone()) {
+        state.timeline.set_db(db);
+    }
+}
+
+fn open_wizard(state: &mut AppState) {
+    let dbs: Vec<_> = state
+        .dbs
+        .iter()
+        .map(|d| (d.path.clone(), d.name.clone()))
+        .collect();
+    let selected_path = match state.pane {
+        Pane::Timeline => state.timeline.db.clone(),
+        _ => state.selected_db().map(|d| d.path.clone()),
+    };
+    let selected = selected_path
+        .and_then(|p| dbs.iter().position(|(q, _)| *q == p))
+        .unwrap_or(0);
+    let cursor = (state.pane == Pane::Timeline)
+        .then(|| (state.timeline.cursor, state.timeline.at_cursor().txid));
+    state.overlay = Overlay::Wizard(Box::new(WizardState::new(dbs, selected, cursor)));
+}

@@ -1,0 +1,44 @@
+//! What [`super::update`] asks the loop to do: the only way the console touches the world.
+
+use std::path::PathBuf;
+
+use crate::ltx::Txid;
+
+use super::action::Action;
+use super::timeline::WindowRequest;
+use super::wizard::WizardEffect;
+
+/// A request from the pure core to the loop.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// An engine command on one database (sync now, snapshot now, pause, resume).
+    Engine {
+        /// Which command ([`Action::SyncNow`], [`Action::SnapshotNow`], [`Action::PauseResume`]).
+        action: Action,
+        /// Resume rather than pause (for [`Action::PauseResume`]).
+        resume: bool,
+        /// Database path.
+        db: PathBuf,
+    },
+    /// List the LTX files of a timeline window (`ops::ltx`).
+    LoadTimeline(WindowRequest),
+    /// What the database held at `txid` (`ops::preview`), and what changed up to `compare`.
+    Preview {
+        /// Database path.
+        db: PathBuf,
+        /// The point.
+        txid: Txid,
+        /// The newer point to diff against (the replica's newest TXID).
+        compare: Option<Txid>,
+    },
+    /// Something for the restore wizard.
+    Wizard(WizardEffect),
+    /// Set up and start the demo (first-run screen).
+    StartDemo,
+    /// Suspend to the shell.
+    Suspend,
+    /// Turn mouse capture on or off.
+    Mouse(bool),
+    /// Stop: final sync, restore the terminal, exit.
+    Quit,
+}

@@ -1,0 +1,51 @@
+//! Everything that can change the console's state arrives as a [`Msg`].
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::engine::{EngineEvent, EngineSnapshot};
+
+use super::action::Action;
+use super::log_capture::LogLine;
+use super::timeline::WindowFiles;
+use super::wizard::WizardEvent;
+
+/// One input to [`super::update`].
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key was pressed.
+    Key(KeyEvent),
+    /// The mouse did something (only when mouse capture is on).
+    Mouse(MouseEvent),
+    /// The terminal was resized.
+    Resize(u16, u16),
+    /// A time-driven change is due (see [`super::AppState::next_wakeup`]).
+    Tick,
+    /// The engine published a new state.
+    Snapshot(EngineSnapshot),
+    /// The engine did something.
+    Engine(EngineEvent),
+    /// A tracing event.
+    Log(LogLine),
+    /// An engine command finished.
+    EngineReply {
+        /// What was asked.
+        action: Action,
+        /// Database name.
+        db: String,
+        /// The outcome.
+        result: Result<String, String>,
+    },
+    /// A timeline window was listed.
+    TimelineLoaded {
+        /// The request's sequence number.
+        seq: u64,
+        /// Files, and the window they cover, or the error.
+        result: WindowFiles,
+    },
+    /// A preview finished.
+    PreviewLoaded(Result<crate::ops::PreviewResult, String>),
+    /// Something for the restore wizard.
+    Wizard(WizardEvent),
+    /// A signal asked the console to stop (SIGTERM, SIGHUP).
+    Quit,
+}
