@@ -4,8 +4,8 @@
 //! schema from [`schemars`]) that maps onto Litestream's MCP tools, plus the text tables and
 //! JSON that Litestream's CLI prints for it.
 //!
-//! One file per operation. This room never imports the console (`tui`), the MCP server
-//! (`mcp`), ratatui or crossterm; it reads configuration, local files and replicas, and takes
+//! One file per operation. This room never imports the faces (the console or the MCP server)
+//! nor any terminal crate; it reads configuration, local files and replicas, and takes
 //! the running engine, when there is one, through its [`OpsContext`].
 
 mod context;
