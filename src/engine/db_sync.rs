@@ -144,10 +144,11 @@ impl std::fmt::Debug for DbSync {
     }
 }
 
-fn now_ms() -> i64 {
+/// Wall-clock milliseconds since the epoch (LTX header time).
+pub(super) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
@@ -23,7 +23,7 @@ use chrono::Utc;
 use super::backoff::Backoff;
 use super::command::EngineCommand;
 use super::compaction::{SNAPSHOT_LEVEL, compact_level};
-use super::db_sync::{DbSync, SyncReport};
+use super::db_sync::{DbSync, SyncReport, now_ms};
 use super::error::EngineError;
 use super::event::EngineEvent;
 use super::l0_rollup::{RollupQueue, Uploaded, merge_group};
@@ -950,12 +950,4 @@ fn header_timestamp(bytes: &[u8]) -> Result<i64, crate::ltx::LtxError> {
         });
     }
     Ok(Header::from_bytes(&header)?.timestamp)
-}
-
-/// Wall-clock milliseconds since the epoch (LTX header time).
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
