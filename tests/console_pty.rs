@@ -1,173 +1,204 @@
 //! The real binary in a pseudo-terminal: `ltx-tui demo` with its home and XDG directories in a
-//! temporary directory. Keys are typed, the screen is read through a terminal emulator
-//! (`vt100`), the terminal is resized (down to the "too small" screen and back), `q` quits,
-//! and the terminal must be left as it was found: the alternate screen left, the cursor shown,
-//! and raw mode off (the tty is canonical with echo again). Waits are on output, never sleeps.
+//! temporary directory. Keys are typed and signals sent, the screen is read through a terminal
+//! emulator (`vt100`), and on every way out (`q`, SIGTERM, SIGHUP, a panic) the terminal must
+//! be left as it was found: the alternate screen left, the cursor shown, and raw mode off.
+//! Ctrl-Z hands the terminal to a real job-control shell and `fg` takes it back. Waits are on
+//! output, never sleeps.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod pty;
 mod support;
 
-use std::io::{Read, Write};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::CommandBuilder;
 
-const WAIT: Duration = Duration::from_secs(60);
+use pty::Pty;
 
-struct Screen {
-    parser: vt100::Parser,
-    raw: Vec<u8>,
-    rx: mpsc::Receiver<Vec<u8>>,
-    eof: bool,
+/// The environment every console here runs in: home and XDG directories under `home`.
+fn console_env(cmd: &mut CommandBuilder, home: &Path) {
+    cmd.cwd(home);
+    cmd.env("HOME", home);
+    cmd.env("XDG_DATA_HOME", home.join("data"));
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("LTX_TUI_CONFIG");
+    cmd.env_remove("NO_COLOR");
 }
 
-impl Screen {
-    /// Reads output until the screen satisfies `cond`; panics with the screen after `WAIT`.
-    fn wait(&mut self, what: &str, cond: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let text = self.parser.screen().contents();
-            if cond(&text) {
-                return;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(bytes) => {
-                    self.parser.process(&bytes);
-                    self.raw.extend_from_slice(&bytes);
-                }
-                Err(_) => panic!("waiting for {what}; the screen shows:\n{text}"),
-            }
-        }
-    }
-
-    /// Reads everything until the child's side of the terminal closes.
-    fn drain(&mut self) {
-        let deadline = Instant::now() + WAIT;
-        while !self.eof {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(bytes) => {
-                    self.parser.process(&bytes);
-                    self.raw.extend_from_slice(&bytes);
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => self.eof = true,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    panic!("the console never closed its terminal")
-                }
-            }
-        }
-    }
+fn demo(home: &Path, rate: &str) -> CommandBuilder {
+    let mut cmd = CommandBuilder::new(support::ltx_tui::ltx_tui_bin());
+    cmd.args(["demo", "--rate", rate]);
+    console_env(&mut cmd, home);
+    cmd
 }
 
-/// A terminal dimension (never zero here).
-fn nz(n: u16) -> std::num::NonZeroU16 {
-    std::num::NonZeroU16::new(n).unwrap()
+fn demo_dir(home: &Path) -> PathBuf {
+    home.join("data").join("ltx-tui").join("demo")
 }
 
-fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
+fn replicating(s: &str) -> bool {
+    s.contains("Databases") && s.contains("demo.db") && s.contains("replicating")
+}
+
+fn orders(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
 fn demo_in_a_pty_types_resizes_quits_and_restores_the_terminal() {
     let tmp = tempfile::tempdir().unwrap();
-    let pty = native_pty_system();
-    let size = |rows, cols| PtySize {
-        rows,
-        cols,
-        pixel_width: 0,
-        pixel_height: 0,
-    };
-    let pair = pty.openpty(size(30, 100)).unwrap();
-    let mut cmd = CommandBuilder::new(support::ltx_tui::ltx_tui_bin());
-    cmd.args(["demo", "--rate", "5"]);
-    cmd.cwd(tmp.path());
-    cmd.env("HOME", tmp.path());
-    cmd.env("XDG_DATA_HOME", tmp.path().join("data"));
-    cmd.env("XDG_CONFIG_HOME", tmp.path().join("config"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("LTX_TUI_CONFIG");
-    cmd.env_remove("NO_COLOR");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let tty = pair.master.tty_name().expect("the pty has a name");
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = Screen {
-        parser: vt100::Parser::new(nz(30), nz(100), 0),
-        raw: Vec::new(),
-        rx,
-        eof: false,
-    };
-    let mut press = |keys: &[u8]| {
-        writer.write_all(keys).unwrap();
-        writer.flush().unwrap();
-    };
+    let mut p = Pty::spawn(demo(tmp.path(), "5"), 30, 100);
 
-    screen.wait("the databases pane with the demo replicating", |s| {
-        s.contains("Databases") && s.contains("demo.db") && s.contains("replicating")
-    });
-    assert!(screen.parser.screen().contents().contains("DEMO"));
-    press(b"3");
-    screen.wait("the timeline", |s| {
+    p.wait("the databases pane with the demo replicating", replicating);
+    assert!(p.text().contains("DEMO"));
+    p.press(b"3");
+    p.wait("the timeline", |s| {
         s.contains("Timeline demo.db") && s.contains("L9")
     });
-    press(b"?");
-    screen.wait("the help", |s| s.contains("type to filter"));
-    press(b"\x1b");
-    screen.wait("the help closed", |s| !s.contains("type to filter"));
+    p.press(b"?");
+    p.wait("the help", |s| s.contains("type to filter"));
+    p.press(b"\x1b");
+    p.wait("the help closed", |s| !s.contains("type to filter"));
 
-    pair.master.resize(size(12, 50)).unwrap();
-    screen.parser.set_size(nz(12), nz(50));
-    screen.wait("the too-small screen", |s| s.contains("terminal too small"));
-    pair.master.resize(size(40, 120)).unwrap();
-    screen.parser.set_size(nz(40), nz(120));
-    screen.wait("the timeline again at 120x40", |s| {
+    p.resize(12, 50);
+    p.wait("the too-small screen", |s| s.contains("terminal too small"));
+    p.resize(40, 120);
+    p.wait("the timeline again at 120x40", |s| {
         s.contains("Timeline demo.db") && !s.contains("terminal too small")
     });
 
-    press(b"q");
-    let status = child.wait().unwrap();
+    p.press(b"q");
+    let status = p.child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");
-    screen.drain();
+    p.drain();
+    p.assert_restored(true);
+}
 
-    let raw = &screen.raw;
-    let entered = find_last(raw, b"\x1b[?1049h").expect("the console used the alternate screen");
-    let left = find_last(raw, b"\x1b[?1049l").expect("the alternate screen was left");
-    assert!(
-        left > entered,
-        "the alternate screen was left after it was last entered"
-    );
-    let shown = find_last(raw, b"\x1b[?25h").expect("the cursor was shown again");
-    assert!(shown > entered);
-    let stty = std::process::Command::new("stty")
-        .arg("-a")
-        .arg("-F")
-        .arg(&tty)
-        .output()
-        .unwrap();
-    let modes = String::from_utf8_lossy(&stty.stdout);
-    assert!(
-        stty.status.success(),
-        "stty: {}",
-        String::from_utf8_lossy(&stty.stderr)
-    );
-    for flag in ["icanon", "echo", "isig"] {
+/// SIGTERM and SIGHUP stop the console as `q` does: exit 0, the terminal restored, and the
+/// final sync made, so a restore of the replica holds every order the workload committed.
+#[test]
+fn sigterm_and_sighup_stop_the_console_after_a_final_sync() {
+    for signal in ["TERM", "HUP"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut p = Pty::spawn(demo(tmp.path(), "200"), 30, 100);
+        p.wait("the demo replicating", replicating);
+        let pid = p.child.process_id().expect("the console has a pid");
+        let kill = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = p.child.wait().unwrap();
+        assert!(status.success(), "SIG{signal}: exit status {status:?}");
+        p.drain();
+        p.assert_restored(true);
+
+        let dir = demo_dir(tmp.path());
+        let out = tmp.path().join("restored.db");
+        let restore = std::process::Command::new(support::ltx_tui::ltx_tui_bin())
+            .arg("restore")
+            .arg("-o")
+            .arg(&out)
+            .arg(format!("file://{}", dir.join("replica").display()))
+            .output()
+            .unwrap();
         assert!(
-            modes.split_whitespace().any(|w| w == flag),
-            "raw mode is still on: {flag} is off in {modes}"
+            restore.status.success(),
+            "SIG{signal}: restore failed: {}",
+            String::from_utf8_lossy(&restore.stderr)
+        );
+        let (live, replica) = (orders(&dir.join("demo.db")), orders(&out));
+        assert!(live > 0, "SIG{signal}: the workload wrote nothing");
+        assert_eq!(
+            replica, live,
+            "SIG{signal}: the replica lacks orders the database has: no final sync"
         );
     }
+}
+
+/// Ctrl-Z under a job-control shell: the console hands the terminal back (alternate screen
+/// left, cursor shown) and stops; `fg` resumes it and it repaints; `q` still quits cleanly.
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = CommandBuilder::new("bash");
+    cmd.args(["--norc", "--noprofile", "-i"]);
+    console_env(&mut cmd, tmp.path());
+    cmd.env("PS1", "shell-ready$ ");
+    let mut p = Pty::spawn(cmd, 30, 100);
+    p.wait("the shell prompt", |s| s.contains("shell-ready$"));
+    let bin = support::ltx_tui::ltx_tui_bin();
+    p.press(format!("'{}' demo --rate 5\r", bin.display()).as_bytes());
+    p.wait("the demo replicating", replicating);
+    assert!(p.parser.screen().alternate_screen());
+
+    let before = p.raw.len();
+    p.press(b"\x1a");
+    p.wait_for("the shell to report the job stopped", |p| {
+        !p.parser.screen().alternate_screen() && p.text().contains("Stopped")
+    });
+    let after = &p.raw[before..];
+    assert!(
+        pty::find_last(after, b"\x1b[?1049l").is_some(),
+        "the alternate screen was not left on suspend"
+    );
+    assert!(
+        pty::find_last(after, b"\x1b[?25h").is_some(),
+        "the cursor was not shown on suspend"
+    );
+
+    p.press(b"fg\r");
+    p.wait_for("the console repainted after fg", |p| {
+        p.parser.screen().alternate_screen() && replicating(&p.text())
+    });
+    p.press(b"q");
+    p.wait_for("the shell prompt after quitting", |p| {
+        !p.parser.screen().alternate_screen() && p.text().matches("shell-ready$").count() >= 2
+    });
+    p.assert_restored(true);
+    p.press(b"exit\r");
+    let status = p.child.wait().unwrap();
+    assert!(status.success(), "the shell exited with {status:?}");
+}
+
+/// A panic while the console owns the terminal: the terminal is restored first, then the
+/// report is printed where the person can read it. The console side runs in a re-executed
+/// copy of this test binary so the panic is a real one on a real terminal.
+#[test]
+fn a_panic_restores_the_terminal_before_the_report() {
+    if std::env::var_os("LTX_PTY_PANIC_CHILD").is_some() {
+        let _guard = ltx_tui::tui::TerminalGuard::enter(false).unwrap();
+        panic!("deliberate panic inside the console");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = CommandBuilder::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "a_panic_restores_the_terminal_before_the_report",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    console_env(&mut cmd, tmp.path());
+    cmd.env("LTX_PTY_PANIC_CHILD", "1");
+    let mut p = Pty::spawn(cmd, 30, 100);
+    let status = p.child.wait().unwrap();
+    assert!(!status.success(), "the panicking child exited with success");
+    p.drain();
+    p.assert_restored(true);
+    let left = pty::find_last(&p.raw, b"\x1b[?1049l").unwrap();
+    let report = pty::find_last(&p.raw, b"deliberate panic inside the console")
+        .expect("the panic report was printed");
+    assert!(
+        report > left,
+        "the report was printed before the terminal was restored (it would be lost)"
+    );
+    assert!(
+        String::from_utf8_lossy(&p.raw).contains("panicked"),
+        "the color-eyre report names the panic"
+    );
 }

@@ -254,3 +254,31 @@ async fn read_only_mode_refuses_every_mutating_action_in_the_dispatcher() {
     let _ = SystemTime::now();
     h.stop().await;
 }
+
+/// The first frame is drawn before the engine starts: with databases configured it says they
+/// are starting, never that none is configured; with none it says so.
+#[test]
+fn before_the_first_snapshot_the_databases_pane_says_the_engine_is_starting() {
+    use ltx_tui::tui::{AppState, Keymap, view};
+    use ratatui::{Terminal, backend::TestBackend};
+    let screen = |configured: usize| {
+        let mut state = AppState::new(
+            SystemTime::UNIX_EPOCH,
+            (80, 24),
+            Theme::named("default", false, false),
+            Keymap::default(),
+        );
+        state.configured_dbs = configured;
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|f| view::draw(&state, f)).unwrap();
+        terminal.backend().to_string()
+    };
+    let starting = screen(2);
+    assert!(
+        starting.contains("starting replication of 2 databases"),
+        "{starting}"
+    );
+    assert!(!starting.contains("no database configured"), "{starting}");
+    let none = screen(0);
+    assert!(none.contains("no database configured"), "{none}");
+}

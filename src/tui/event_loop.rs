@@ -128,6 +128,9 @@ async fn console(opts: ConsoleOptions, logs: Option<mpsc::Receiver<LogLine>>) ->
     }
     // Paint before any replica I/O: the engine starts after the first frame.
     state.first_run = matches!(start, Start::FirstRun);
+    if let Start::Config(config, _) = &start {
+        state.configured_dbs = config.dbs.len();
+    }
     let _ = terminal.draw(|f| view::draw(&state, f));
     state.dirty = false;
 

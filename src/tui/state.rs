@@ -178,6 +178,9 @@ pub struct AppState {
     pub demo: bool,
     /// Latest engine state per database.
     pub dbs: Vec<DatabaseStatus>,
+    /// `dbs` entries in the configuration: until the engine's first snapshot arrives the
+    /// databases pane says they are starting rather than that none is configured.
+    pub configured_dbs: usize,
     /// False before the engine starts and after it stops.
     pub engine_running: bool,
     /// The databases table.
@@ -214,6 +217,7 @@ impl AppState {
             config_origin: None,
             mcp_servers: Vec::new(),
             first_run: false,
+            configured_dbs: 0,
             demo: false,
             dbs: Vec::new(),
             engine_running: false,

@@ -130,6 +130,11 @@ impl TimelineState {
         }
     }
 
+    /// The screen column where the lanes start (after the border and the lane labels).
+    pub fn lane_origin() -> u16 {
+        1 + LABEL_WIDTH
+    }
+
     /// The visible span.
     pub fn span(&self) -> TimeDelta {
         TimeDelta::seconds(SPANS[self.span])

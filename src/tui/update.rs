@@ -15,7 +15,7 @@ use super::msg::Msg;
 use super::palette::{PaletteCommand, parse_time};
 use super::state::{AppState, Overlay, Pane};
 use super::theme::Meaning;
-use super::timeline::{LABEL_WIDTH, TimelineState};
+use super::timeline::TimelineState;
 use super::wizard::{WizardEffect, WizardEvent, WizardStep};
 
 /// Applies `msg` to `state`; returns what the loop must do. Sets `state.dirty` when the screen
@@ -397,7 +397,7 @@ fn on_mouse(state: &mut AppState, mouse: MouseEvent) -> Vec<Effect> {
         (_, MouseEventKind::ScrollUp) => dispatch(state, Action::Up),
         (_, MouseEventKind::ScrollDown) => dispatch(state, Action::Down),
         (Pane::Timeline, MouseEventKind::Down(_) | MouseEventKind::Drag(_)) => {
-            let x0 = 1 + LABEL_WIDTH;
+            let x0 = TimelineState::lane_origin();
             let columns = TimelineState::columns(state.size.0);
             if x < x0 || x >= x0 + columns {
                 return vec![];

@@ -1,3 +1,4 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)] // each test binary uses part of the harness
 
 pub mod harness;

@@ -144,11 +144,13 @@ fn table(state: &AppState, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(table, area, &mut ts);
     if state.dbs.is_empty() {
         let inner = Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(4), 1);
+        let text = match state.configured_dbs {
+            0 => "no database configured".to_string(),
+            1 => "starting replication of 1 database…".to_string(),
+            n => format!("starting replication of {n} databases…"),
+        };
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                "no database configured",
-                t.style(Meaning::Muted),
-            )),
+            Paragraph::new(Span::styled(text, t.style(Meaning::Muted))),
             inner,
         );
     }
