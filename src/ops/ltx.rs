@@ -337,8 +337,20 @@ async fn list_window(
     target: &ReplicaTarget,
     window: &Window,
 ) -> Result<(Vec<LtxFileInfo>, bool), OpsError> {
+    let present = target
+        .client
+        .file_levels_present()
+        .await
+        .map_err(|source| OpsError::Replica {
+            operation: "list LTX levels",
+            replica: target.url.clone(),
+            source: Box::new(source),
+        })?;
     let mut files = Vec::new();
     for level in window.levels.levels() {
+        if present.as_ref().is_some_and(|p| !p.contains(&level)) {
+            continue;
+        }
         let mut level_window = window.base.clone();
         match window.cursor {
             Some(cursor) if level < cursor.level => continue,

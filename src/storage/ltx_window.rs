@@ -16,6 +16,10 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use object_store::ObjectStoreExt;
 
+use std::path::Path;
+use std::time::Instant;
+
+use super::operation_metrics::{OperationKind, ReplicaMetrics};
 use super::{LtxFileInfo, ReplicaClient, ReplicaKind, StorageError};
 use crate::ltx::{FileName, Txid};
 
@@ -94,6 +98,42 @@ impl ReplicaClient {
         Ok(LtxWindowPage { files, more })
     }
 
+    /// The levels that have a directory in a `file` replica (one directory read), so a
+    /// listing of every level skips the absent ones without a task hop each; `None` for
+    /// other backends, where every level must be listed.
+    pub async fn file_levels_present(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        let Some(dir) = self.local_dir() else {
+            return Ok(None);
+        };
+        let dir = dir.join("ltx");
+        let read = tokio::task::spawn_blocking(move || {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(source) => {
+                    return Err(StorageError::Io {
+                        operation: "list the level directories of",
+                        path: dir,
+                        source,
+                    });
+                }
+            };
+            let mut levels: Vec<u8> = entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+                .collect();
+            levels.sort_unstable();
+            Ok(levels)
+        });
+        read.await
+            .map_err(|source| StorageError::Task {
+                operation: "list the level directories",
+                source,
+            })?
+            .map(Some)
+    }
+
     /// The sorted LTX file names of one level of a `file` replica, read without a `stat` per
     /// file. Empty for other backends and for an absent level.
     pub async fn list_level_names(&self, level: u8) -> Result<Vec<FileName>, StorageError> {
@@ -101,25 +141,7 @@ impl ReplicaClient {
             return Ok(Vec::new());
         };
         let dir = dir.join("ltx").join(level.to_string());
-        let read = tokio::task::spawn_blocking(move || -> Result<Vec<FileName>, StorageError> {
-            let entries = match std::fs::read_dir(&dir) {
-                Ok(entries) => entries,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-                Err(source) => {
-                    return Err(StorageError::Io {
-                        operation: "list level directory",
-                        path: dir,
-                        source,
-                    });
-                }
-            };
-            let mut names: Vec<FileName> = entries
-                .filter_map(Result::ok)
-                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-                .collect();
-            names.sort_by_key(|n| sort_key(*n));
-            Ok(names)
-        });
+        let read = tokio::task::spawn_blocking(move || read_level_names(&dir));
         read.await.map_err(|source| StorageError::Task {
             operation: "list level directory",
             source,
@@ -141,46 +163,64 @@ impl ReplicaClient {
         })
     }
 
+    /// The window of a `file` replica, read in one blocking task (the level's names, then a
+    /// `stat` of each candidate) rather than one task hop per file. A file that vanishes
+    /// between the directory read and its `stat` (compaction or retention removed it) is
+    /// skipped, as a listing taken a moment later would not show it.
     async fn window_from_names(
         &self,
         level: u8,
         window: &LtxWindow,
         wanted: usize,
     ) -> Result<Vec<LtxFileInfo>, StorageError> {
-        let names: Vec<FileName> = self
-            .list_level_names(level)
-            .await?
-            .into_iter()
-            .filter(|n| window.admits_name(*n))
-            .collect();
-        let mut start = 0;
-        if let Some(from) = window.created_from {
-            // First name created at or after `from` (CreatedAt is non-decreasing by name).
-            let (mut lo, mut hi) = (0, names.len());
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                if self.stat_ltx(level, names[mid]).await?.created_at < from {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
+        let Some(replica_dir) = self.local_dir() else {
+            return Ok(Vec::new());
+        };
+        let dir = replica_dir.join("ltx").join(level.to_string());
+        let (window, metrics) = (window.clone(), std::sync::Arc::clone(self.metrics()));
+        let read = tokio::task::spawn_blocking(move || {
+            let names = read_level_names(&dir)?;
+            let stat = |name: FileName| stat_local(&dir, level, name, &metrics);
+            let names: Vec<FileName> = names
+                .into_iter()
+                .filter(|n| window.admits_name(*n))
+                .collect();
+            let mut start = 0;
+            if let Some(from) = window.created_from {
+                // First name created at or after `from` (CreatedAt is non-decreasing by name);
+                // a vanished file counts as older (it was removed by compaction or retention).
+                let (mut lo, mut hi) = (0, names.len());
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if stat(names[mid])?.is_none_or(|info| info.created_at < from) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
                 }
+                start = lo;
             }
-            start = lo;
-        }
-        let mut files = Vec::new();
-        for name in &names[start..] {
-            let info = self.stat_ltx(level, *name).await?;
-            if window.created_to.is_some_and(|to| info.created_at > to) {
-                break;
-            }
-            if window.admits_time(info.created_at) {
-                files.push(info);
-                if files.len() >= wanted {
+            let mut files = Vec::new();
+            for name in &names[start..] {
+                let Some(info) = stat(*name)? else {
+                    continue;
+                };
+                if window.created_to.is_some_and(|to| info.created_at > to) {
                     break;
                 }
+                if window.admits_time(info.created_at) {
+                    files.push(info);
+                    if files.len() >= wanted {
+                        break;
+                    }
+                }
             }
-        }
-        Ok(files)
+            Ok(files)
+        });
+        read.await.map_err(|source| StorageError::Task {
+            operation: "list level directory",
+            source,
+        })?
     }
 
     async fn window_from_listing(
@@ -229,4 +269,64 @@ impl ReplicaClient {
         files.sort_by_key(LtxFileInfo::sort_key);
         Ok(files)
     }
+}
+
+/// The sorted LTX file names in a level directory of a `file` replica; empty when the level
+/// does not exist.
+fn read_level_names(dir: &Path) -> Result<Vec<FileName>, StorageError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(StorageError::Io {
+                operation: "list level directory",
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut names: Vec<FileName> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+        .collect();
+    names.sort_by_key(|n| sort_key(*n));
+    Ok(names)
+}
+
+/// One file's listing entry from its `stat` (size, and CreatedAt as the modification time,
+/// as the object store's HEAD of a local file reports them), counted as a GET like a HEAD;
+/// `None` when the file no longer exists.
+fn stat_local(
+    dir: &Path,
+    level: u8,
+    name: FileName,
+    metrics: &ReplicaMetrics,
+) -> Result<Option<LtxFileInfo>, StorageError> {
+    let started = Instant::now();
+    let path = dir.join(name.to_string());
+    let meta = match std::fs::metadata(&path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            metrics.record(OperationKind::Get, started.elapsed(), 0, Some("Generic"));
+            return Err(StorageError::Io {
+                operation: "stat LTX file",
+                path,
+                source,
+            });
+        }
+    };
+    let modified = meta.modified().map_err(|source| StorageError::Io {
+        operation: "read the modification time of",
+        path: path.clone(),
+        source,
+    })?;
+    metrics.record(OperationKind::Get, started.elapsed(), 0, None);
+    Ok(Some(LtxFileInfo {
+        level,
+        min_txid: name.min_txid,
+        max_txid: name.max_txid,
+        size: meta.len(),
+        created_at: DateTime::<Utc>::from(modified),
+    }))
 }
