@@ -21,7 +21,7 @@ use super::tabwriter::litestream_table;
 use super::timestamp::{self, rfc3339};
 use super::{OpsContext, OpsError};
 use crate::ltx::{FileName, Txid};
-use crate::storage::{LtxFileInfo, LtxWindow, ReplicaClient};
+use crate::storage::{LtxFileInfo, LtxWindow, LtxWindowPage, ReplicaClient, StorageError};
 
 /// The highest level (snapshots).
 pub const MAX_LEVEL: u8 = 9;
@@ -251,6 +251,7 @@ pub(crate) fn txid_param(
 }
 
 /// The parsed window of a call.
+#[derive(Debug, Clone)]
 struct Window {
     levels: LevelSelection,
     base: LtxWindow,
@@ -332,25 +333,52 @@ pub async fn ltx_on(target: &ReplicaTarget, params: &LtxParams) -> Result<LtxRes
 }
 
 /// Lists the window level by level, from the cursor on; returns the files and whether more
-/// match after them.
+/// match after them. A `file` replica is read in one blocking task for all levels (an absent
+/// level costs one failed directory open), other backends one listing per level.
 async fn list_window(
     target: &ReplicaTarget,
     window: &Window,
 ) -> Result<(Vec<LtxFileInfo>, bool), OpsError> {
-    let present = target
-        .client
-        .file_levels_present()
+    let url = target.url.clone();
+    let failed = move |source| OpsError::Replica {
+        operation: "list LTX files",
+        replica: url.clone(),
+        source: Box::new(source),
+    };
+    if let Some(local) = target.client.local_windows() {
+        let window = window.clone();
+        let listed = tokio::task::spawn_blocking(move || {
+            // Every listing below is ready at once: the lister is synchronous.
+            futures::executor::block_on(window_levels(&window, |level, w| {
+                std::future::ready(local.list(level, &w))
+            }))
+        })
         .await
-        .map_err(|source| OpsError::Replica {
-            operation: "list LTX levels",
-            replica: target.url.clone(),
-            source: Box::new(source),
-        })?;
+        .map_err(|source| StorageError::Task {
+            operation: "list LTX files",
+            source,
+        })
+        .and_then(|listed| listed);
+        return listed.map_err(failed);
+    }
+    window_levels(window, |level, w| async move {
+        target.client.list_ltx_window(level, &w).await
+    })
+    .await
+    .map_err(failed)
+}
+
+/// The level loop of [`list_window`] over `list` (one level's window).
+async fn window_levels<F, Fut>(
+    window: &Window,
+    mut list: F,
+) -> Result<(Vec<LtxFileInfo>, bool), StorageError>
+where
+    F: FnMut(u8, LtxWindow) -> Fut,
+    Fut: std::future::Future<Output = Result<LtxWindowPage, StorageError>>,
+{
     let mut files = Vec::new();
     for level in window.levels.levels() {
-        if present.as_ref().is_some_and(|p| !p.contains(&level)) {
-            continue;
-        }
         let mut level_window = window.base.clone();
         match window.cursor {
             Some(cursor) if level < cursor.level => continue,
@@ -359,15 +387,7 @@ async fn list_window(
         }
         let remaining = window.limit.map(|l| l - files.len().min(l));
         level_window.limit = remaining.unwrap_or(usize::MAX - 1);
-        let page = target
-            .client
-            .list_ltx_window(level, &level_window)
-            .await
-            .map_err(|source| OpsError::Replica {
-                operation: "list LTX files",
-                replica: target.url.clone(),
-                source: Box::new(source),
-            })?;
+        let page = list(level, level_window).await?;
         files.extend(page.files);
         let full = window.limit.is_some_and(|l| files.len() >= l);
         if full {
@@ -375,37 +395,19 @@ async fn list_window(
                 return Ok((files, true));
             }
             // Full exactly at the end of this level: more only if a later level has a file.
-            let later = more_in_later_levels(target, window, level).await?;
-            return Ok((files, later));
+            for later in window.levels.levels().filter(|l| *l > level) {
+                let probe = LtxWindow {
+                    limit: 1,
+                    ..window.base.clone()
+                };
+                if !list(later, probe).await?.files.is_empty() {
+                    return Ok((files, true));
+                }
+            }
+            return Ok((files, false));
         }
     }
     Ok((files, false))
-}
-
-async fn more_in_later_levels(
-    target: &ReplicaTarget,
-    window: &Window,
-    after_level: u8,
-) -> Result<bool, OpsError> {
-    for level in window.levels.levels().filter(|l| *l > after_level) {
-        let probe = LtxWindow {
-            limit: 1,
-            ..window.base.clone()
-        };
-        let page = target
-            .client
-            .list_ltx_window(level, &probe)
-            .await
-            .map_err(|source| OpsError::Replica {
-                operation: "list LTX files",
-                replica: target.url.clone(),
-                source: Box::new(source),
-            })?;
-        if !page.files.is_empty() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// Reads the header and page index of each file (a few ranged reads each, never the pages)

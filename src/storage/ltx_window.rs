@@ -89,49 +89,31 @@ impl ReplicaClient {
         }
         // One file beyond the limit tells whether there is more.
         let wanted = window.limit.saturating_add(1);
-        let mut files = match (self.kind(), self.local_dir()) {
-            (ReplicaKind::File, Some(_)) => self.window_from_names(level, window, wanted).await?,
-            _ => self.window_from_listing(level, window, wanted).await?,
-        };
+        if let Some(local) = self.local_windows() {
+            let window = window.clone();
+            return tokio::task::spawn_blocking(move || local.list(level, &window))
+                .await
+                .map_err(|source| StorageError::Task {
+                    operation: "list level directory",
+                    source,
+                })?;
+        }
+        let mut files = self.window_from_listing(level, window, wanted).await?;
         let more = files.len() > window.limit;
         files.truncate(window.limit);
         Ok(LtxWindowPage { files, more })
     }
 
-    /// The levels that have a directory in a `file` replica (one directory read), so a
-    /// listing of every level skips the absent ones without a task hop each; `None` for
-    /// other backends, where every level must be listed.
-    pub async fn file_levels_present(&self) -> Result<Option<Vec<u8>>, StorageError> {
-        let Some(dir) = self.local_dir() else {
-            return Ok(None);
-        };
-        let dir = dir.join("ltx");
-        let read = tokio::task::spawn_blocking(move || {
-            let entries = match std::fs::read_dir(&dir) {
-                Ok(entries) => entries,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-                Err(source) => {
-                    return Err(StorageError::Io {
-                        operation: "list the level directories of",
-                        path: dir,
-                        source,
-                    });
-                }
-            };
-            let mut levels: Vec<u8> = entries
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-                .collect();
-            levels.sort_unstable();
-            Ok(levels)
-        });
-        read.await
-            .map_err(|source| StorageError::Task {
-                operation: "list the level directories",
-                source,
-            })?
-            .map(Some)
+    /// A blocking lister of windows for a `file` replica (`None` for other backends), for
+    /// callers that list several levels in one blocking task rather than one task each.
+    pub fn local_windows(&self) -> Option<LocalWindows> {
+        match (self.kind(), self.local_dir()) {
+            (ReplicaKind::File, Some(dir)) => Some(LocalWindows {
+                replica_dir: dir.to_path_buf(),
+                metrics: std::sync::Arc::clone(self.metrics()),
+            }),
+            _ => None,
+        }
     }
 
     /// The sorted LTX file names of one level of a `file` replica, read without a `stat` per
@@ -161,66 +143,6 @@ impl ReplicaClient {
             size: meta.size,
             created_at: meta.last_modified,
         })
-    }
-
-    /// The window of a `file` replica, read in one blocking task (the level's names, then a
-    /// `stat` of each candidate) rather than one task hop per file. A file that vanishes
-    /// between the directory read and its `stat` (compaction or retention removed it) is
-    /// skipped, as a listing taken a moment later would not show it.
-    async fn window_from_names(
-        &self,
-        level: u8,
-        window: &LtxWindow,
-        wanted: usize,
-    ) -> Result<Vec<LtxFileInfo>, StorageError> {
-        let Some(replica_dir) = self.local_dir() else {
-            return Ok(Vec::new());
-        };
-        let dir = replica_dir.join("ltx").join(level.to_string());
-        let (window, metrics) = (window.clone(), std::sync::Arc::clone(self.metrics()));
-        let read = tokio::task::spawn_blocking(move || {
-            let names = read_level_names(&dir)?;
-            let stat = |name: FileName| stat_local(&dir, level, name, &metrics);
-            let names: Vec<FileName> = names
-                .into_iter()
-                .filter(|n| window.admits_name(*n))
-                .collect();
-            let mut start = 0;
-            if let Some(from) = window.created_from {
-                // First name created at or after `from` (CreatedAt is non-decreasing by name);
-                // a vanished file counts as older (it was removed by compaction or retention).
-                let (mut lo, mut hi) = (0, names.len());
-                while lo < hi {
-                    let mid = lo + (hi - lo) / 2;
-                    if stat(names[mid])?.is_none_or(|info| info.created_at < from) {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                start = lo;
-            }
-            let mut files = Vec::new();
-            for name in &names[start..] {
-                let Some(info) = stat(*name)? else {
-                    continue;
-                };
-                if window.created_to.is_some_and(|to| info.created_at > to) {
-                    break;
-                }
-                if window.admits_time(info.created_at) {
-                    files.push(info);
-                    if files.len() >= wanted {
-                        break;
-                    }
-                }
-            }
-            Ok(files)
-        });
-        read.await.map_err(|source| StorageError::Task {
-            operation: "list level directory",
-            source,
-        })?
     }
 
     async fn window_from_listing(
@@ -329,4 +251,66 @@ fn stat_local(
         size: meta.len(),
         created_at: DateTime::<Utc>::from(modified),
     }))
+}
+
+/// Windowed listings of a `file` replica's levels with blocking file system calls (the level's
+/// names, then a `stat` of each candidate): run it on a blocking thread.
+#[derive(Debug, Clone)]
+pub struct LocalWindows {
+    replica_dir: std::path::PathBuf,
+    metrics: std::sync::Arc<ReplicaMetrics>,
+}
+
+impl LocalWindows {
+    /// The files of `level` inside `window`, as [`ReplicaClient::list_ltx_window`] returns
+    /// them. A file that vanishes between the directory read and its `stat` (compaction or
+    /// retention removed it) is skipped, as a listing taken a moment later would not show it.
+    pub fn list(&self, level: u8, window: &LtxWindow) -> Result<LtxWindowPage, StorageError> {
+        if window.limit == 0 {
+            return Ok(LtxWindowPage {
+                files: Vec::new(),
+                more: false,
+            });
+        }
+        let wanted = window.limit.saturating_add(1);
+        let dir = self.replica_dir.join("ltx").join(level.to_string());
+        let stat = |name: FileName| stat_local(&dir, level, name, &self.metrics);
+        let names: Vec<FileName> = read_level_names(&dir)?
+            .into_iter()
+            .filter(|n| window.admits_name(*n))
+            .collect();
+        let mut start = 0;
+        if let Some(from) = window.created_from {
+            // First name created at or after `from` (CreatedAt is non-decreasing by name); a
+            // vanished file counts as older (compaction or retention removed it).
+            let (mut lo, mut hi) = (0, names.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if stat(names[mid])?.is_none_or(|info| info.created_at < from) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            start = lo;
+        }
+        let mut files = Vec::new();
+        for name in &names[start..] {
+            let Some(info) = stat(*name)? else {
+                continue;
+            };
+            if window.created_to.is_some_and(|to| info.created_at > to) {
+                break;
+            }
+            if window.admits_time(info.created_at) {
+                files.push(info);
+                if files.len() >= wanted {
+                    break;
+                }
+            }
+        }
+        let more = files.len() > window.limit;
+        files.truncate(window.limit);
+        Ok(LtxWindowPage { files, more })
+    }
 }

@@ -41,7 +41,7 @@ pub use faulty_store::{
 pub use instrumented_store::InstrumentedStore;
 pub use key_layout::{KeyLayout, LevelDirStyle};
 pub use ltx_file_info::LtxFileInfo;
-pub use ltx_window::{LtxWindow, LtxWindowPage};
+pub use ltx_window::{LocalWindows, LtxWindow, LtxWindowPage};
 pub use operation_metrics::{
     DURATION_BUCKETS_SECONDS, DurationHistogram, MetricsSnapshot, OperationKind, OperationStats,
     ReplicaMetrics, error_code,
