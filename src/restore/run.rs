@@ -130,7 +130,14 @@ async fn fetch_and_apply(
     parallelism: usize,
     progress: &Progress,
 ) -> Result<Merged, RestoreError> {
-    let (tx, rx) = mpsc::channel(parallelism);
+    // A `file` replica's files need no spool: the whole plan may wait for the writer, which
+    // then never sleeps between small files (a few dozen bytes each in the channel).
+    let capacity = if client.local_dir().is_some() {
+        plan.files.len().max(1)
+    } else {
+        parallelism
+    };
+    let (tx, rx) = mpsc::channel(capacity);
     let writer = {
         let tmp = staging.tmp().to_path_buf();
         let spool = staging.spool().to_path_buf();
