@@ -108,7 +108,7 @@ pub struct RestoreResult {
     /// The restored database's size in pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_count: Option<u32>,
-    /// Page frames written (a page overwritten by a later file counts again).
+    /// Pages written (each page of the restored database once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages_written: Option<u64>,
 }

@@ -2,8 +2,10 @@
 //! at a TXID, or at a point in time, exactly as `litestream restore` does.
 //!
 //! - [`plan`] (`plan.rs`): Litestream's `CalcRestorePlan`, a pure function over a listing.
-//! - [`restore`] (`run.rs`): list → plan → fetch in parallel (`fetch.rs`) → apply each file in
-//!   plan order into `<output>.tmp` (`apply.rs`) → fsync, rename, fsync the directory
+//! - [`restore`] (`run.rs`): list → plan → fetch in parallel (`fetch.rs`) → verify and index
+//!   every file after the snapshot, the overlay (`overlay.rs`) → stream the snapshot once,
+//!   merged with the overlay's latest pages, into `<output>.tmp` (`merge.rs`, written in
+//!   sequence with direct I/O by `write_pipe.rs`) → fsync, rename, fsync the directory
 //!   (`output.rs`) → optional integrity check. Every file's checksum is verified; any failure
 //!   removes the temp files and leaves nothing at the output path.
 //! - [`plan_restore`] (`run.rs`): the dry run; [`plan_text`] prints it as Litestream does.
@@ -12,14 +14,17 @@
 //!   never over a database of the loaded configuration without `force` (see [`RestoreOptions`]).
 //!
 //! Memory stays bounded whatever the database size: remote files are spooled to a directory
-//! beside the output (at most `parallelism` ahead of the writer), and each file is streamed
-//! through the LTX decoder one page at a time. This room never imports the UI or MCP rooms.
+//! beside the output (at most `parallelism` ahead of the writer), the overlay's frames are
+//! kept in one spool file there (memory holds their index: 16 bytes per changed page), each
+//! file is streamed through the LTX decoder one page at a time, and a few write buffers
+//! circulate. This room never imports the UI or MCP rooms.
 
-mod apply;
 mod error;
 mod fetch;
 mod guard;
+mod merge;
 mod output;
+mod overlay;
 mod plan;
 mod plan_text;
 mod progress;
@@ -159,7 +164,7 @@ pub struct RestoreReport {
     pub plan: RestorePlan,
     /// Bytes fetched from the replica (the plan's total).
     pub bytes_fetched: u64,
-    /// Page frames written (a page overwritten by a later file counts again).
+    /// Pages written: each page of the restored database once.
     pub pages_written: u64,
     /// Database page size.
     pub page_size: u32,

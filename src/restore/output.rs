@@ -50,8 +50,8 @@ pub fn sync_dir(dir: &Path) -> Result<(), RestoreError> {
 
 impl Staging {
     /// Creates the output's parent directory if missing, removes what an earlier killed
-    /// restore to the same path left, and creates the spool directory when `spool` is set.
-    pub fn prepare(output: &Path, spool: bool) -> Result<Staging, RestoreError> {
+    /// restore to the same path left, and creates the spool directory.
+    pub fn prepare(output: &Path) -> Result<Staging, RestoreError> {
         if let Some(parent) = output.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| RestoreError::io("create output directory", parent, e))?;
@@ -64,10 +64,8 @@ impl Staging {
         };
         remove_file_if_exists(&staging.tmp)?;
         remove_dir_if_exists(&staging.spool)?;
-        if spool {
-            std::fs::create_dir(&staging.spool)
-                .map_err(|e| RestoreError::io("create spool directory", &staging.spool, e))?;
-        }
+        std::fs::create_dir(&staging.spool)
+            .map_err(|e| RestoreError::io("create spool directory", &staging.spool, e))?;
         Ok(staging)
     }
 
@@ -76,7 +74,7 @@ impl Staging {
         &self.tmp
     }
 
-    /// The spool directory (it exists only for remote replicas).
+    /// The spool directory: remote files as they are fetched, and the overlay.
     pub fn spool(&self) -> &Path {
         &self.spool
     }

@@ -36,12 +36,13 @@ pub enum RestoreProgress {
         /// Bytes fetched so far.
         bytes_fetched: u64,
     },
-    /// Pages were written to the temp file (sent every few thousand pages and after each
-    /// file).
+    /// Progress of the writer: sent after each file after the snapshot is verified (no page
+    /// is written yet), then every few thousand pages while the snapshot is streamed with
+    /// them into the temp file.
     PagesWritten {
-        /// Files fully applied so far.
+        /// Files verified so far (all of them, snapshot included, once pages are written).
         files_applied: usize,
-        /// Page frames written so far.
+        /// Pages of the database written so far.
         pages_written: u64,
     },
     /// Every file is applied and verified; the file is being synced and renamed.
@@ -58,7 +59,7 @@ pub enum RestoreProgress {
     Done {
         /// The TXID restored.
         txid: Txid,
-        /// Page frames written.
+        /// Pages written (each page of the database once).
         pages_written: u64,
     },
 }

@@ -3,14 +3,16 @@
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::apply::{Applied, Applier};
 use super::fetch::{Fetched, fetch_all};
+use super::merge::{Merged, merge, open_snapshot};
 use super::output::{Staging, integrity_check};
+use super::overlay::OverlayBuilder;
+use super::write_pipe::PageWriter;
 use super::{
     Progress, RestoreError, RestoreOptions, RestoreOutcome, RestorePlan, RestoreProgress,
     RestoreReport, RestoreTarget, guard, plan,
@@ -86,8 +88,7 @@ pub async fn restore(
         txid: plan.txid,
     });
 
-    let remote = client.local_dir().is_none();
-    let staging = Staging::prepare(&output, remote)?;
+    let staging = Staging::prepare(&output)?;
     let applied = fetch_and_apply(client, &plan, &staging, opts.parallelism, progress).await?;
     progress.emit(RestoreProgress::Finishing {
         page_count: applied.page_count,
@@ -128,13 +129,21 @@ async fn fetch_and_apply(
     staging: &Staging,
     parallelism: usize,
     progress: &Progress,
-) -> Result<Applied, RestoreError> {
-    let (tx, rx) = mpsc::channel(parallelism);
+) -> Result<Merged, RestoreError> {
+    // A `file` replica's files need no spool: the whole plan may wait for the writer, which
+    // then never sleeps between small files (a few dozen bytes each in the channel).
+    let capacity = if client.local_dir().is_some() {
+        plan.files.len().max(1)
+    } else {
+        parallelism
+    };
+    let (tx, rx) = mpsc::channel(capacity);
     let writer = {
         let tmp = staging.tmp().to_path_buf();
+        let spool = staging.spool().to_path_buf();
         let expected = plan.files.len();
         let progress = progress.clone();
-        tokio::task::spawn_blocking(move || write_all(&tmp, rx, expected, &progress))
+        tokio::task::spawn_blocking(move || write_all(&tmp, &spool, rx, expected, &progress))
     };
     let spool = client
         .local_dir()
@@ -158,38 +167,57 @@ async fn fetch_and_apply(
     written?
 }
 
-/// The writer thread: applies each fetched file in plan order, then finishes the temp file.
+/// The writer thread: verifies and indexes the overlay (every file after the snapshot), then
+/// streams the snapshot merged with it into the temp file, and syncs it.
 fn write_all(
     tmp: &Path,
+    spool: &Path,
     mut rx: mpsc::Receiver<Fetched>,
     expected: usize,
     progress: &Progress,
-) -> Result<Applied, RestoreError> {
-    let mut applier = Applier::create(tmp)?;
-    let mut applied = 0usize;
+) -> Result<Merged, RestoreError> {
+    let stopped = |received: usize| RestoreError::Task {
+        operation: "applying LTX files",
+        reason: format!("the fetcher stopped after {received} of {expected} files"),
+    };
+    let first = rx.blocking_recv().ok_or_else(|| stopped(0))?;
+    let (snapshot, dec) = open_snapshot(&first.info, open_ltx(&first)?)?;
+    // The open file stays readable: a spooled snapshot leaves the disk when it is closed.
+    remove_spooled(&first)?;
+    let mut builder = OverlayBuilder::new(&spool.join("overlay"), *dec.header())?;
+    let mut received = 1usize;
     while let Some(fetched) = rx.blocking_recv() {
-        let path: PathBuf = fetched.path;
-        let file = File::open(&path).map_err(|e| RestoreError::io("open LTX file", &path, e))?;
-        // A small L0 file needs no large buffer (allocating one per file costs page faults).
-        let capacity = usize::try_from(fetched.info.size)
-            .unwrap_or(READ_BUFFER_BYTES)
-            .clamp(8 * 1024, READ_BUFFER_BYTES);
-        applier.apply(
-            &fetched.info,
-            BufReader::with_capacity(capacity, file),
-            progress,
-        )?;
-        if fetched.spooled {
-            std::fs::remove_file(&path)
-                .map_err(|e| RestoreError::io("remove spooled file", &path, e))?;
-        }
-        applied += 1;
+        builder.add(&fetched.info, open_ltx(&fetched)?, progress)?;
+        remove_spooled(&fetched)?;
+        received += 1;
     }
-    if applied != expected {
-        return Err(RestoreError::Task {
-            operation: "applying LTX files",
-            reason: format!("the fetcher stopped after {applied} of {expected} files"),
-        });
+    if received != expected {
+        return Err(stopped(received));
     }
-    applier.finish()
+    let mut overlay = builder.finish()?;
+    let writer = PageWriter::create(tmp)?;
+    let (file, merged) = merge(snapshot, dec, &mut overlay, writer, progress)?;
+    file.sync_all()
+        .map_err(|e| RestoreError::io("fsync", tmp, e))?;
+    Ok(merged)
+}
+
+/// Opens a fetched file for decoding.
+fn open_ltx(fetched: &Fetched) -> Result<BufReader<File>, RestoreError> {
+    let path = &fetched.path;
+    let file = File::open(path).map_err(|e| RestoreError::io("open LTX file", path, e))?;
+    // A small L0 file needs no large buffer (allocating one per file costs page faults).
+    let capacity = usize::try_from(fetched.info.size)
+        .unwrap_or(READ_BUFFER_BYTES)
+        .clamp(8 * 1024, READ_BUFFER_BYTES);
+    Ok(BufReader::with_capacity(capacity, file))
+}
+
+/// Removes a spooled copy once it is open or read.
+fn remove_spooled(fetched: &Fetched) -> Result<(), RestoreError> {
+    if fetched.spooled {
+        std::fs::remove_file(&fetched.path)
+            .map_err(|e| RestoreError::io("remove spooled file", &fetched.path, e))?;
+    }
+    Ok(())
 }
