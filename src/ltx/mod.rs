@@ -19,7 +19,6 @@ mod encoder;
 mod error;
 mod file_name;
 mod header;
-mod lz4_block;
 mod page;
 mod page_index;
 mod random_access;

@@ -135,14 +135,14 @@ impl FrameReader {
                 .fill_buf()
                 .map_err(|e| LtxError::from_read(e, "page payload", offset))?;
             let decompressed = if available.len() >= csize {
-                let n = super::lz4_block::decompress_into(&available[..csize], page);
+                let n = lz4_flex::block::decompress_into(&available[..csize], page);
                 r.consume(csize);
                 n
             } else {
                 self.compressed.resize(csize, 0);
                 r.read_exact(&mut self.compressed)
                     .map_err(|e| LtxError::from_read(e, "page payload", offset))?;
-                super::lz4_block::decompress_into(&self.compressed, page)
+                lz4_flex::block::decompress_into(&self.compressed, page)
             };
             let n = decompressed.map_err(|e| {
                 invalid(
