@@ -21,6 +21,7 @@ mod dispatch;
 mod guard;
 mod handler;
 mod http_api;
+pub mod hub;
 mod restore_tool;
 pub mod server;
 mod text;
