@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The client hub against the real reference MCP servers: server-everything over stdio,
 //! Streamable HTTP and legacy HTTP+SSE, server-memory and the Python mcp-server-time over
 //! stdio. Each connects, lists the exact number of tools its pinned version has, and answers a
