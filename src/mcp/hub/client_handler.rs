@@ -4,7 +4,7 @@
 
 use rmcp::ClientHandler;
 use rmcp::RoleClient;
-use rmcp::model::{ClientCapabilities, ClientConfig, Implementation};
+use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
 use rmcp::service::NotificationContext;
 use tokio::sync::mpsc;
 
@@ -30,10 +30,12 @@ impl HubClient {
 
 impl ClientHandler for HubClient {
     fn get_info(&self) -> ClientConfig {
+        // `initialize` (legacy handshake, SSE) offers the newest version that has it.
         ClientConfig::new(
             ClientCapabilities::default(),
             Implementation::new("ltx-tui", env!("CARGO_PKG_VERSION")),
         )
+        .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
     }
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {

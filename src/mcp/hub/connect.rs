@@ -42,11 +42,12 @@ pub struct Connection {
     pub pid: Option<u32>,
 }
 
-/// How the handshake is made: both generations, newest first.
+/// How the handshake is made: both generations, newest first (`server/discover` with
+/// 2026-07-28), falling back to `initialize` with the newest version that has it.
 fn auto() -> ClientLifecycleMode {
     ClientLifecycleMode::Auto {
         preferred_versions: vec![ProtocolVersion::LATEST],
-        legacy_version: None,
+        legacy_version: Some(ProtocolVersion::LATEST_WITH_INITIALIZE),
     }
 }
 

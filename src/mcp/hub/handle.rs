@@ -7,8 +7,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
-use rmcp::service::ServiceError;
+use rmcp::RoleClient;
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam,
+    ClientRequest, JsonObject, ServerResult,
+};
+use rmcp::service::{Peer, PeerRequestOptions, ServiceError};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -152,14 +156,7 @@ impl HubHandle {
         let mut params = CallToolRequestParams::new(tool.to_owned());
         params.arguments = args;
         let started = Instant::now();
-        // Dropping rmcp's call future (timeout, cancellation) sends `notifications/cancelled`.
-        let outcome = tokio::select! {
-            r = tokio::time::timeout(timeout, peer.call_tool(params)) => match r {
-                Ok(r) => Ok(r),
-                Err(_) => Err(CallEnd::Timeout),
-            },
-            _ = cancel.cancelled() => Err(CallEnd::Cancelled),
-        };
+        let outcome = call_with_cancel(&peer, params, timeout, cancel).await;
         let took = started.elapsed();
         let (end, result) = match outcome {
             Ok(Ok(mut result)) => {
@@ -240,6 +237,42 @@ impl HubHandle {
                 "attached MCP servers did not stop within {timeout:?}"
             );
         }
+    }
+}
+
+/// Sends `tools/call` and waits for its result at most `timeout`, or until `cancel`; a call
+/// that times out or is cancelled is cancelled on the server (`notifications/cancelled`).
+async fn call_with_cancel(
+    peer: &Peer<RoleClient>,
+    params: CallToolRequestParams,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Result<CallToolResult, ServiceError>, CallEnd> {
+    let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+    // rmcp's own timeout sends the cancellation notification when it fires.
+    let handle = match peer
+        .send_request_with_option(request, PeerRequestOptions::with_timeout(timeout))
+        .await
+    {
+        Ok(handle) => handle,
+        Err(e) => return Ok(Err(e)),
+    };
+    let id = handle.id.clone();
+    let answer = tokio::select! {
+        answer = handle.await_response() => answer,
+        _ = cancel.cancelled() => {
+            let note = CancelledNotificationParam::new(Some(id), Some("cancelled by the operator".into()));
+            if let Err(e) = peer.notify_cancelled(note).await {
+                tracing::debug!(target: "ltx_tui::mcp::hub", "sending a cancellation: {e}");
+            }
+            return Err(CallEnd::Cancelled);
+        }
+    };
+    match answer {
+        Ok(ServerResult::CallToolResult(result)) => Ok(Ok(result)),
+        Ok(_) => Ok(Err(ServiceError::UnexpectedResponse)),
+        Err(ServiceError::Timeout { .. }) => Err(CallEnd::Timeout),
+        Err(e) => Ok(Err(e)),
     }
 }
 

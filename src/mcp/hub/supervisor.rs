@@ -15,7 +15,7 @@ use rmcp::model::{
     ClientRequest, DiscoverRequest, DiscoverRequestParams, PaginatedRequestParams, PingRequest,
     Tool,
 };
-use rmcp::service::{Peer, PeerRequestOptions};
+use rmcp::service::{Peer, PeerRequestOptions, ServiceError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -315,7 +315,7 @@ pub async fn list_tools(peer: &Peer<RoleClient>, timeout: Duration) -> Result<Ve
 }
 
 /// One health probe: `ping` (up to 2025-11-25) or `server/discover` (2026-07-28, which has no
-/// ping); the round trip.
+/// ping); the round trip. A JSON-RPC error is an answer too: the server is alive.
 async fn probe(
     peer: Peer<RoleClient>,
     timeout: Duration,
@@ -331,6 +331,8 @@ async fn probe(
         .send_request_with_option(request, PeerRequestOptions::with_timeout(timeout))
         .await
         .map_err(|e| e.to_string())?;
-    handle.await_response().await.map_err(|e| e.to_string())?;
-    Ok(started.elapsed())
+    match handle.await_response().await {
+        Ok(_) | Err(ServiceError::McpError(_)) => Ok(started.elapsed()),
+        Err(e) => Err(e.to_string()),
+    }
 }
