@@ -43,3 +43,60 @@ async fn attaches_a_headless_ltx_tui_over_streamable_http() {
     assert_eq!(structured["databases"][0]["path"], db, "{structured}");
     hub.shutdown(Duration::from_secs(15)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_ltx_tui_reports_its_own_attached_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mcp/scripted_server.py");
+    let top = format!(
+        "mcp-servers:\n  - name: helper\n    command: python3\n    args: [{}, hang-calls]\n    env:\n      HELPER_TOKEN: ${{HELPER_TOKEN}}\n",
+        script.display()
+    );
+    // The token reaches the helper through the headless server's config expansion.
+    let server = tokio::task::spawn_blocking(move || {
+        McpServer::start_with_env(&path, &top, &[], &[("HELPER_TOKEN", "helper-secret-77")])
+    })
+    .await
+    .unwrap();
+    let hub = HubHandle::start(
+        vec![remote("fleet1", Transport::Http, &server.mcp_url())],
+        fast_options(),
+    );
+    wait_ready(&hub, "fleet1", Duration::from_secs(30)).await;
+    // The headless server connects its helper in the background: ask until it is ready.
+    let mut last = None;
+    for _ in 0..100 {
+        let r = hub
+            .call_tool("fleet1", "ltx_mcp_servers", None, None)
+            .await
+            .unwrap();
+        let s = r.structured_content.clone().unwrap();
+        if s["servers"][0]["state"] == "ready" {
+            last = Some(r);
+            break;
+        }
+        last = Some(r);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = last.unwrap();
+    let s = r.structured_content.clone().unwrap();
+    assert_eq!(s["servers"][0]["name"], "helper", "{s}");
+    assert_eq!(s["servers"][0]["state"], "ready", "{s}");
+    assert_eq!(s["servers"][0]["tools"], 2, "{s}");
+    assert_eq!(s["servers"][0]["ltx_tui"], false, "{s}");
+    let text = first_text(&r);
+    assert!(text.contains("helper") && text.contains("ready"), "{text}");
+    assert!(
+        !serde_json::to_string(&r)
+            .unwrap()
+            .contains("helper-secret-77")
+    );
+    let def = hub.snapshot().servers[0]
+        .tool("ltx_mcp_servers")
+        .cloned()
+        .unwrap();
+    assert_eq!(def.annotations.and_then(|a| a.read_only_hint), Some(true));
+    hub.shutdown(Duration::from_secs(15)).await;
+}
