@@ -18,6 +18,7 @@ mod keymap;
 mod lag_history;
 mod log_capture;
 mod logs;
+pub mod mcp_form;
 mod msg;
 mod palette;
 mod session;
