@@ -19,6 +19,7 @@ mod lag_history;
 mod log_capture;
 mod logs;
 pub mod mcp_form;
+pub mod mcp_result;
 mod msg;
 mod palette;
 mod session;
