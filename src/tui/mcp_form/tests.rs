@@ -497,3 +497,17 @@ fn the_focus_stays_in_view_when_the_form_is_taller_than_its_area() {
     let text = render(&f, &Theme::named("ascii", false, true), 40, 6);
     assert!(text.contains("> f25"), "{text}");
 }
+
+#[test]
+fn control_characters_in_a_schema_never_reach_the_screen() {
+    let mut f = form(json!({"type": "object", "properties": {
+        "k\u{1b}[2J": {"enum": ["a\u{1b}]0;x\u{7}"], "description": "evil\u{1b}[31m"}
+    }}));
+    f.handle_key(key(KeyCode::Right));
+    let lines = form_lines(&f, &Theme::named("default", false, false), 60);
+    for line in &lines.lines {
+        for span in &line.spans {
+            assert!(!span.content.chars().any(char::is_control), "{span:?}");
+        }
+    }
+}

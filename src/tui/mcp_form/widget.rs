@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 use serde_json::Value;
 
+use super::super::mcp_result::clean;
 use super::super::theme::{Meaning, Theme};
 use super::field::{Field, FieldValue};
 use super::form::{FormMode, McpForm};
@@ -36,9 +37,12 @@ pub fn form_lines(form: &McpForm, theme: &Theme, width: u16) -> FormLines {
         focus_end: 0,
     };
     let t = theme;
-    let mut head = vec![Span::styled(form.tool.clone(), t.style(Meaning::Title))];
+    let mut head = vec![Span::styled(clean(&form.tool), t.style(Meaning::Title))];
     if let Some(title) = &form.title {
-        head.push(Span::styled(format!("  {title}"), t.style(Meaning::Muted)));
+        head.push(Span::styled(
+            format!("  {}", clean(title)),
+            t.style(Meaning::Muted),
+        ));
     }
     if let FormMode::Raw(_) = form.mode() {
         head.push(Span::styled("  raw JSON", t.style(Meaning::Badge)));
@@ -94,7 +98,10 @@ fn field_lines(form: &McpForm, t: &Theme, width: u16, out: &mut FormLines) {
                 about.push(rules);
             }
             for text in about {
-                for part in wrap(&text, (width as usize).saturating_sub(indent.len()).max(20)) {
+                for part in wrap(
+                    &clean(&text),
+                    (width as usize).saturating_sub(indent.len()).max(20),
+                ) {
                     out.lines.push(Line::from(Span::styled(
                         format!("{indent}{part}"),
                         t.style(Meaning::Muted),
@@ -128,7 +135,7 @@ fn row_line(row: &Row, field: &Field, focused: bool, t: &Theme) -> Line<'static>
         Span::raw("  ".repeat(row.depth)),
         Span::styled(format!("{marker} "), t.style(Meaning::Cursor)),
         Span::styled(
-            row.label.clone(),
+            clean(&row.label),
             t.style(if focused {
                 Meaning::Important
             } else {
@@ -166,7 +173,7 @@ fn value_spans(row: &Row, field: &Field, focused: bool, t: &Theme) -> Vec<Span<'
                 return if text.is_empty() {
                     vec![Span::styled(placeholder(field), muted)]
                 } else {
-                    vec![Span::styled(text.to_owned(), base)]
+                    vec![Span::styled(clean(text), base)]
                 };
             }
             let split = text
@@ -202,13 +209,13 @@ fn value_spans(row: &Row, field: &Field, focused: bool, t: &Theme) -> Vec<Span<'
                 _ => &[],
             };
             let shown = match c.and_then(|i| options.get(i)) {
-                Some(v) => Span::styled(display_value(v), base),
+                Some(v) => Span::styled(clean(&display_value(v)), base),
                 None if row.required => Span::styled("(choose)", muted),
                 None => Span::styled("(unset)", muted),
             };
             let mut spans = arrows(focused, shown, t);
             if focused {
-                let all: Vec<String> = options.iter().map(display_value).collect();
+                let all: Vec<String> = options.iter().map(|o| clean(&display_value(o))).collect();
                 spans.push(Span::styled(format!("  {}", all.join(" | ")), muted));
             }
             spans
@@ -230,7 +237,7 @@ fn value_spans(row: &Row, field: &Field, focused: bool, t: &Theme) -> Vec<Span<'
                 Kind::Union(v) => v.iter().map(|v| v.label.clone()).collect(),
                 _ => Vec::new(),
             };
-            let current = labels.get(*selected).cloned().unwrap_or_default();
+            let current = clean(&labels.get(*selected).cloned().unwrap_or_default());
             let mut spans = arrows(focused, Span::styled(current, base), t);
             spans.push(Span::styled(
                 format!("  one of {}", labels.join(" | ")),
