@@ -18,6 +18,8 @@ mod keymap;
 mod lag_history;
 mod log_capture;
 mod logs;
+pub mod mcp_form;
+pub mod mcp_result;
 mod msg;
 mod palette;
 mod session;
