@@ -84,7 +84,7 @@ async fn a_headless_ltx_tui_reports_its_own_attached_servers() {
     let s = r.structured_content.clone().unwrap();
     assert_eq!(s["servers"][0]["name"], "helper", "{s}");
     assert_eq!(s["servers"][0]["state"], "ready", "{s}");
-    assert_eq!(s["servers"][0]["tools"], 2, "{s}");
+    assert_eq!(s["servers"][0]["tools"], 3, "{s}");
     assert_eq!(s["servers"][0]["ltx_tui"], false, "{s}");
     let text = first_text(&r);
     assert!(text.contains("helper") && text.contains("ready"), "{text}");
