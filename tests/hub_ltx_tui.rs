@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The client hub attached to ltx-tui's own headless MCP server over Streamable HTTP: it
 //! speaks the stateless 2026-07-28 protocol (probing with `server/discover`), lists every tool,
-//! recognises the server as an ltx-tui, and `litestream_databases` names the database.
+//! recognises the server as an ltx-tui (and polls its databases' lag), and
+//! `litestream_databases` names the database. A headless ltx-tui reports its own attached
+//! servers through `ltx_mcp_servers`.
 
 mod support;
 
@@ -41,6 +43,19 @@ async fn attaches_a_headless_ltx_tui_over_streamable_http() {
     assert!(first_text(&listed).contains(&db), "{listed:?}");
     let structured = listed.structured_content.unwrap();
     assert_eq!(structured["databases"][0]["path"], db, "{structured}");
+
+    // Recognised as an ltx-tui: its databases and their lag are polled (`ltx_lag`).
+    let polled = wait_server(&hub, "db1", Duration::from_secs(30), "polled", |s| {
+        s.fleet
+            .as_ref()
+            .is_some_and(|f| f.databases.iter().any(|d| d.state == "replicating"))
+    })
+    .await;
+    let fleet = polled.fleet.unwrap();
+    assert_eq!(fleet.databases.len(), 1, "{fleet:?}");
+    assert_eq!(fleet.databases[0].database, db);
+    assert!(fleet.databases[0].lag_seconds.is_some());
+    assert!(fleet.error.is_none());
     hub.shutdown(Duration::from_secs(15)).await;
 }
 

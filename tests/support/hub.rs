@@ -68,7 +68,7 @@ pub fn scripted(name: &str, mode: &str) -> McpServerConfig {
     c
 }
 
-/// Test-speed timing: probes every 200 ms, restarts from 100 ms up to 800 ms.
+/// Test-speed timing: probes and fleet polls every 200 ms, restarts from 100 ms up to 800 ms.
 pub fn fast_options() -> HubOptions {
     HubOptions {
         probe_interval: Duration::from_millis(200),
@@ -76,6 +76,7 @@ pub fn fast_options() -> HubOptions {
         restart_base: Duration::from_millis(100),
         restart_max: Duration::from_millis(800),
         stop_timeout: Duration::from_secs(8),
+        fleet_interval: Duration::from_millis(200),
     }
 }
 

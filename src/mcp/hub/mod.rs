@@ -17,11 +17,13 @@
 //! - `server_cell`: what the supervisor and the handle share about a server;
 //! - `snapshot`: the published state; `tool_figures`: per-tool call figures;
 //! - `wire_log`, `stderr_log`, `line_ring`: the logs;
+//! - `fleet`: polling the lag of attached headless ltx-tui instances;
 //! - `redactor`: keeping secrets out; `restart_backoff`, `options`, `error`.
 
 mod client_handler;
 mod connect;
 mod error;
+mod fleet;
 mod handle;
 mod line_ring;
 mod options;
@@ -36,6 +38,7 @@ mod tool_figures;
 mod wire_log;
 
 pub use error::HubError;
+pub use fleet::{FleetView, RemoteDatabase};
 pub use handle::HubHandle;
 pub use line_ring::Numbered;
 pub use options::HubOptions;

@@ -16,6 +16,8 @@ pub struct HubOptions {
     pub restart_max: Duration,
     /// How long a stop may take before the connection is dropped (stdio: the child is killed).
     pub stop_timeout: Duration,
+    /// Time between lag polls of an attached headless ltx-tui (`ltx_lag`).
+    pub fleet_interval: Duration,
 }
 
 impl Default for HubOptions {
@@ -26,6 +28,7 @@ impl Default for HubOptions {
             restart_base: Duration::from_secs(1),
             restart_max: Duration::from_secs(60),
             stop_timeout: Duration::from_secs(8),
+            fleet_interval: Duration::from_secs(5),
         }
     }
 }

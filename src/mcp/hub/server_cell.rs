@@ -109,6 +109,15 @@ impl ServerCell {
             .map_or(ServerState::Stopped, |s| s.state)
     }
 
+    /// True when the server's tools mark it as a headless ltx-tui.
+    pub fn is_ltx_tui(&self) -> bool {
+        self.snapshot
+            .borrow()
+            .servers
+            .get(self.index)
+            .is_some_and(ServerSnapshot::is_ltx_tui)
+    }
+
     /// The live connection's peer, if connected.
     pub fn peer(&self) -> Option<Peer<RoleClient>> {
         match self.peer.read() {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rmcp::model::Tool;
 use serde::Serialize;
 
+use super::fleet::FleetView;
 use super::tool_figures::ToolFigures;
 use crate::config::Transport;
 
@@ -104,6 +105,8 @@ pub struct ServerSnapshot {
     pub wire_seq: u64,
     /// The most recent state changes, oldest first.
     pub history: VecDeque<StateChange>,
+    /// For a headless ltx-tui: its databases and their lag, as last polled.
+    pub fleet: Option<FleetView>,
 }
 
 impl ServerSnapshot {
@@ -130,6 +133,7 @@ impl ServerSnapshot {
             stderr_seq: 0,
             wire_seq: 0,
             history: VecDeque::new(),
+            fleet: None,
         }
     }
 

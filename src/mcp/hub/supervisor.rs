@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::connect::{Connection, connect};
+use super::fleet::{FleetView, RemoteDatabase, poll_lag};
 use super::options::HubOptions;
 use super::restart_backoff::RestartBackoff;
 use super::server_cell::{ServerCell, ServerCommand};
@@ -37,6 +38,7 @@ enum Exit {
 }
 
 type ProbeFuture = Pin<Box<dyn Future<Output = Result<Duration, String>> + Send>>;
+type FleetFuture = Pin<Box<dyn Future<Output = Result<Vec<RemoteDatabase>, String>> + Send>>;
 
 /// Runs `cell`'s server until `shutdown`.
 pub async fn supervise(
@@ -161,6 +163,9 @@ async fn attempt(
     let modern = info
         .as_ref()
         .is_some_and(|i| !i.protocol_version.has_initialize());
+    let mut fleet_tick = tokio::time::interval(options.fleet_interval);
+    fleet_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut fleet_in_flight: Option<FleetFuture> = None;
     let tools = match list_tools(&peer, timeout).await {
         Ok(tools) => tools,
         Err(e) => {
@@ -227,6 +232,31 @@ async fn attempt(
                     ),
                 }
             }
+            _ = fleet_tick.tick(), if fleet_in_flight.is_none() && cell.is_ltx_tui() => {
+                fleet_in_flight = Some(Box::pin(poll_lag(peer.clone(), timeout)));
+            }
+            polled = async {
+                match fleet_in_flight.as_mut() {
+                    Some(f) => f.await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                fleet_in_flight = None;
+                let at_ms = chrono::Utc::now().timestamp_millis();
+                cell.publish(|s| match polled {
+                    Ok(databases) => s.fleet = Some(FleetView { databases, error: None, at_ms }),
+                    Err(e) => {
+                        let error = Some(cell.redactor.scrub(&e).into_owned());
+                        match s.fleet.as_mut() {
+                            Some(f) => {
+                                f.error = error;
+                                f.at_ms = at_ms;
+                            }
+                            None => s.fleet = Some(FleetView { databases: Vec::new(), error, at_ms }),
+                        }
+                    }
+                });
+            }
             _ = probe_tick.tick(), if in_flight.is_none() => {
                 in_flight = Some(Box::pin(probe(peer.clone(), timeout, modern)));
             }
@@ -266,6 +296,7 @@ async fn attempt(
         }
     };
     cell.set_peer(None);
+    cell.publish(|s| s.fleet = None);
     close(conn, options).await;
     exit
 }
