@@ -211,5 +211,25 @@ async fn fleet_databases_of_an_attached_ltx_tui_appear_in_the_databases_pane() {
     assert!(screen.contains(shown), "{shown} not in\n{screen}");
     // The local table is still there, above the fleet.
     assert!(screen.contains("db0.db"), "{screen}");
+
+    // Its timeline is browsable from the MCP pane (`ltx_timeline`, read-only: no confirmation).
+    h.press(KeyCode::Char('5'));
+    let effects = h.press(KeyCode::Char('b'));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::McpCall { tool, .. } if tool == "ltx_timeline")),
+        "{effects:?}"
+    );
+    h.until("the remote timeline", |m| {
+        matches!(m, Msg::McpCallDone { .. })
+    })
+    .await;
+    let screen = h.screen((120, 40));
+    assert!(screen.contains("ltx_timeline result"), "{screen}");
+    assert!(
+        screen.contains("min_txid") || screen.contains("MIN_TXID"),
+        "{screen}"
+    );
     h.stop().await;
 }

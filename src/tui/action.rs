@@ -85,6 +85,8 @@ pub enum Action {
     McpRestart,
     /// MCP pane: show the next tab (tools, stderr, wire log).
     McpTab,
+    /// MCP pane: the timeline of the next database of an attached ltx-tui (`ltx_timeline`).
+    McpRemoteTimeline,
 }
 
 /// What the registry says about an action.
@@ -100,7 +102,7 @@ pub struct ActionInfo {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 44] = [
         Action::Help,
         Action::Palette,
         Action::Quit,
@@ -144,6 +146,7 @@ impl Action {
         Action::McpStop,
         Action::McpRestart,
         Action::McpTab,
+        Action::McpRemoteTimeline,
     ];
 
     /// The registry entry of this action.
@@ -194,6 +197,7 @@ impl Action {
             Action::McpStop => ("mcp.stop", "stop server", false),
             Action::McpRestart => ("mcp.restart", "restart server", false),
             Action::McpTab => ("mcp.tab", "tools / stderr / wire", false),
+            Action::McpRemoteTimeline => ("mcp.remote_timeline", "remote timeline", false),
         };
         ActionInfo {
             name,

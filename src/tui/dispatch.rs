@@ -67,7 +67,12 @@ pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
     };
     let mcp_pane_action = matches!(
         action,
-        Action::McpCall | Action::McpStart | Action::McpStop | Action::McpRestart | Action::McpTab
+        Action::McpCall
+            | Action::McpStart
+            | Action::McpStop
+            | Action::McpRestart
+            | Action::McpTab
+            | Action::McpRemoteTimeline
     ) || (state.pane == Pane::Mcp
         && matches!(
             action,
@@ -269,7 +274,8 @@ pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
         | Action::McpStart
         | Action::McpStop
         | Action::McpRestart
-        | Action::McpTab => vec![],
+        | Action::McpTab
+        | Action::McpRemoteTimeline => vec![],
     }
 }
 

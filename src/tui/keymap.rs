@@ -234,6 +234,7 @@ const DEFAULTS: &[(&str, Action, &[Pane], bool)] = &[
     ("s", Action::McpStart, MCP, true),
     ("x", Action::McpStop, MCP, true),
     ("r", Action::McpRestart, MCP, true),
+    ("b", Action::McpRemoteTimeline, MCP, true),
     ("ctrl-z", Action::Suspend, &[], false),
     ("T", Action::CycleTheme, &[], false),
 ];

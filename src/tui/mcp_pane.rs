@@ -125,6 +125,8 @@ pub struct McpPane {
     pub wire: Vec<WireEntry>,
     /// (server, stderr seq, wire seq) of the loaded logs.
     pub logs_of: Option<(String, u64, u64)>,
+    /// Which database of an attached ltx-tui the remote timeline shows next.
+    pub remote_db: usize,
 }
 
 impl Default for McpPane {
@@ -142,6 +144,7 @@ impl Default for McpPane {
             stderr: Vec::new(),
             wire: Vec::new(),
             logs_of: None,
+            remote_db: 0,
         }
     }
 }

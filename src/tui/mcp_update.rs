@@ -158,6 +158,34 @@ fn call(state: &mut AppState, pending: PendingCall) -> Vec<Effect> {
     }]
 }
 
+/// The timeline of the next database of the selected ltx-tui: `ltx_timeline` (every level,
+/// the newest 100 files), shown in the result viewer. Read-only, so no confirmation.
+fn remote_timeline(state: &mut AppState) -> Vec<Effect> {
+    let Some(server) = state.mcp.selected_server() else {
+        return vec![];
+    };
+    let Some(fleet) = server.fleet.as_ref().filter(|f| !f.databases.is_empty()) else {
+        return vec![];
+    };
+    let i = state.mcp.remote_db % fleet.databases.len();
+    let db = fleet.databases[i].database.clone();
+    let name = server.name.clone();
+    state.mcp.remote_db = i + 1;
+    let mut arguments = rmcp::model::JsonObject::new();
+    arguments.insert("path".into(), db.into());
+    arguments.insert("level".into(), "all".into());
+    arguments.insert("limit".into(), 100.into());
+    call(
+        state,
+        PendingCall {
+            server: name,
+            tool: "ltx_timeline".into(),
+            arguments,
+            reason: String::new(),
+        },
+    )
+}
+
 /// Why an MCP pane action cannot run now.
 pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
     let what = action.info().description;
@@ -168,7 +196,16 @@ pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
         {
             Some(format!("{what}: no MCP server configured (mcp-servers)"))
         }
-        Action::McpCall if state.mcp.calling.is_some() => {
+        Action::McpRemoteTimeline
+            if !server
+                .and_then(|s| s.fleet.as_ref())
+                .is_some_and(|f| !f.databases.is_empty()) =>
+        {
+            Some(format!(
+                "{what}: the selected server is not a headless ltx-tui with databases"
+            ))
+        }
+        Action::McpCall | Action::McpRemoteTimeline if state.mcp.calling.is_some() => {
             Some(format!("{what}: a call is running (esc cancels it)"))
         }
         Action::McpCall if state.mcp.selected_tool().is_none() => {
@@ -207,6 +244,7 @@ pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::McpRemoteTimeline => remote_timeline(state),
         Action::McpStart => command(McpServerCommand::Start, state),
         Action::McpStop => command(McpServerCommand::Stop, state),
         Action::McpRestart => command(McpServerCommand::Restart, state),
