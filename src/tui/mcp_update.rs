@@ -197,9 +197,9 @@ pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
             Some(format!("{what}: no MCP server configured (mcp-servers)"))
         }
         Action::McpRemoteTimeline
-            if !server
+            if server
                 .and_then(|s| s.fleet.as_ref())
-                .is_some_and(|f| !f.databases.is_empty()) =>
+                .is_none_or(|f| f.databases.is_empty()) =>
         {
             Some(format!(
                 "{what}: the selected server is not a headless ltx-tui with databases"
