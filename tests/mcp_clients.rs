@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use support::mcp_peers::{inspector, python_mcp};
 use support::mcp_server::McpServer;
 
-const EXPECTED_TOOLS: [&str; 11] = [
+const EXPECTED_TOOLS: [&str; 12] = [
     "litestream_info",
     "litestream_databases",
     "litestream_status",
@@ -26,6 +26,7 @@ const EXPECTED_TOOLS: [&str; 11] = [
     "ltx_timeline",
     "ltx_preview",
     "ltx_lag",
+    "ltx_mcp_servers",
 ];
 
 const CLIENT: &str = r#"
@@ -83,6 +84,7 @@ fn plan(server: &McpServer) -> Vec<(String, Value)> {
             json!({"path": db, "compare_txid": "0000000000000001"}),
         ),
         ("ltx_lag".into(), json!({})),
+        ("ltx_mcp_servers".into(), json!({})),
     ]
 }
 

@@ -8,6 +8,9 @@
 //! (`crate::mcp`): the bound address is logged as `MCP server listening on
 //! http://HOST:PORT/mcp` (port 0 picks a free one); a non-loopback address without
 //! `mcp-token` stops the start with exit code 2; `--read-only` leaves restore out.
+//!
+//! The servers of `mcp-servers` are attached through the client hub (`crate::mcp::hub`) and
+//! reported by the `ltx_mcp_servers` tool; they are stopped gracefully at exit.
 
 use std::path::Path;
 
@@ -17,9 +20,13 @@ use tokio_util::sync::CancellationToken;
 use super::CommandOutcome;
 use crate::config::{self, Config, LoadOptions};
 use crate::engine::{Engine, EngineError, serve_metrics};
+use crate::mcp::hub::{HubHandle, HubOptions};
 use crate::mcp::{self, McpServeError, McpServeOptions};
 use crate::ops::OpsContext;
 use crate::storage::ReplicaEnv;
+
+/// How long attached MCP servers may take to stop at exit.
+const HUB_STOP: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What `--headless` was asked for besides the configuration.
 #[derive(Debug, Clone, Default)]
@@ -98,7 +105,11 @@ async fn serve(config: Config, opts: LoadOptions, args: &HeadlessArgs) -> Comman
             }
         }
     }
-    if let Some(options) = mcp_options {
+    // Attached MCP servers (`mcp-servers`): connected in the background, never blocking start.
+    let hub = (!config.mcp_servers.is_empty())
+        .then(|| HubHandle::start(config.mcp_servers.clone(), HubOptions::default()));
+    if let Some(mut options) = mcp_options {
+        options.hub = hub.clone();
         let ctx = OpsContext::new(opts, ReplicaEnv::from_process())
             .with_config(std::sync::Arc::new(config.clone()))
             .with_engine(engine.clone());
@@ -106,6 +117,9 @@ async fn serve(config: Config, opts: LoadOptions, args: &HeadlessArgs) -> Comman
             eprintln!("ltx-tui: {e}");
             engine.shutdown().await;
             metrics_stop.cancel();
+            if let Some(hub) = &hub {
+                hub.shutdown(HUB_STOP).await;
+            }
             return match e {
                 McpServeError::Config { .. } => CommandOutcome::UsageError,
                 McpServeError::Listen { .. } => CommandOutcome::Failed,
@@ -129,6 +143,9 @@ async fn serve(config: Config, opts: LoadOptions, args: &HeadlessArgs) -> Comman
         _ = hup.recv() => "SIGHUP",
     };
     tracing::info!("{name} received: final sync, then exit");
+    if let Some(hub) = &hub {
+        hub.shutdown(HUB_STOP).await;
+    }
     engine.shutdown().await;
     metrics_stop.cancel();
     tracing::info!("stopped");

@@ -10,6 +10,7 @@ mod go_flags;
 mod headless;
 mod ltx_inspect;
 mod ltx_list;
+mod mcp_import;
 mod oneshot;
 mod preview;
 mod restore;
@@ -96,6 +97,9 @@ pub enum Command {
     /// Show a database's tables and row counts at a TXID or time of its replica, and what
     /// changed between two points (restores into a cache, never touches the live database).
     Preview(preview::PreviewArgs),
+    /// Attached MCP servers: `mcp import FILE` converts a Claude Desktop style JSON file.
+    #[command(subcommand)]
+    Mcp(McpCommand),
     /// Open the console on a demo database with a steady write workload, replicated to a
     /// file:// replica in the user data directory.
     Demo(DemoArgs),
@@ -129,6 +133,13 @@ pub struct LtxArgs {
 pub enum LtxCommand {
     /// Decode and verify LTX files: header fields, pages, page index and checksums.
     Inspect(ltx_inspect::InspectArgs),
+}
+
+/// `ltx-tui mcp …`
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Print the `mcp-servers:` YAML for a Claude Desktop style `mcpServers` JSON file.
+    Import(mcp_import::ImportArgs),
 }
 
 /// `ltx-tui config …`
@@ -196,6 +207,7 @@ pub fn run(cli: Cli) -> CommandOutcome {
         Some(Command::Config(ConfigCommand::Check(args))) => {
             config_check::run(&args, cli.config.as_deref(), !cli.no_expand_env)
         }
+        Some(Command::Mcp(McpCommand::Import(args))) => mcp_import::run(&args),
         Some(Command::Preview(args)) => {
             preview::run(&args, cli.config.as_deref(), !cli.no_expand_env)
         }

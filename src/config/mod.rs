@@ -18,6 +18,7 @@ mod expand;
 mod load;
 mod location;
 mod lookup;
+mod mcp_import;
 mod mcp_servers;
 mod model;
 mod options;
@@ -39,6 +40,7 @@ pub use load::{load, parse_str};
 pub use lookup::{
     CONFIG_ENV, Candidate, Located, LookupSource, USER_CONFIG_FILE, WORKING_DIR_FILE, locate,
 };
+pub use mcp_import::{Import, ImportError, ImportedServer, import_file, import_str};
 pub use mcp_servers::{McpServerConfig, Transport};
 pub use model::{Config, DbConfig, EnvCredentials};
 pub use options::{LoadOptions, SYSTEM_CONFIG};

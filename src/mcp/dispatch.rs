@@ -18,6 +18,8 @@ use serde_json::Value;
 
 use super::args::{ConfigArgs, PathArgs, RestoreArgs, StatusArgs};
 use super::compat::{self, check_config_arg};
+use super::hub::HubHandle;
+use super::hub_tool::{McpServersArgs, McpServersResult};
 use super::restore_tool;
 use super::text;
 use super::tools::ToolId;
@@ -100,6 +102,7 @@ struct Inner {
     ctx: OpsContext,
     read_only: bool,
     restore_dirs: Vec<PathBuf>,
+    hub: Option<HubHandle>,
     restore_lock: tokio::sync::Mutex<()>,
     /// Replica clients by the `path` they were opened for (a database or a URL): building a
     /// client (an HTTP client, for object storage) on every call would dominate cheap calls.
@@ -111,13 +114,20 @@ const MAX_CACHED_TARGETS: usize = 64;
 
 impl McpTools {
     /// Tools over `ctx`; `read_only` removes restore; restores may write only under
-    /// `restore_dirs` (none: every restore is refused).
-    pub fn new(ctx: OpsContext, read_only: bool, restore_dirs: Vec<PathBuf>) -> McpTools {
+    /// `restore_dirs` (none: every restore is refused); `hub` is reported by
+    /// `ltx_mcp_servers` (none: no attached servers).
+    pub fn new(
+        ctx: OpsContext,
+        read_only: bool,
+        restore_dirs: Vec<PathBuf>,
+        hub: Option<HubHandle>,
+    ) -> McpTools {
         McpTools {
             inner: Arc::new(Inner {
                 ctx,
                 read_only,
                 restore_dirs,
+                hub,
                 restore_lock: tokio::sync::Mutex::new(()),
                 targets: std::sync::Mutex::new(HashMap::new()),
             }),
@@ -288,6 +298,11 @@ impl McpTools {
                     Ok(r) => ToolOutput::ok(&r, text::lag(&r)),
                     Err(e) => ToolOutput::failed("operation", e),
                 }
+            }
+            ToolId::McpServers => {
+                let _: McpServersArgs = parse(id, args)?;
+                let r = McpServersResult::of(self.inner.hub.as_ref());
+                ToolOutput::ok(&r, r.table())
             }
             ToolId::Restore => {
                 let a: RestoreArgs = parse(id, args)?;

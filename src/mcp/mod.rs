@@ -11,7 +11,8 @@
 //! - `dispatch`: running a tool, logging every call;
 //! - `compat`: Litestream-only answers (`config`, generations, snapshots) and `ltx_lag`;
 //! - `restore_tool`: restore (scoped to `restore-dirs`) and preview;
-//! - `text`: the readable text tables.
+//! - `text`: the readable text tables;
+//! - [`hub`]: the client hub of attached MCP servers; `hub_tool`: `ltx_mcp_servers`.
 //!
 //! This room imports `ops`, `engine` and `config`, never the console.
 
@@ -21,6 +22,8 @@ mod dispatch;
 mod guard;
 mod handler;
 mod http_api;
+pub mod hub;
+mod hub_tool;
 mod restore_tool;
 pub mod server;
 mod text;
@@ -28,5 +31,6 @@ mod tools;
 
 pub use compat::{GenerationsResult, LagResult, SnapshotsResult};
 pub use dispatch::{CallError, McpTools, ToolOutput};
+pub use hub_tool::{AttachedServer, McpServersResult};
 pub use server::{McpServeError, McpServeOptions, start};
 pub use tools::{ALL_TOOLS, ToolId, catalogue};

@@ -35,6 +35,7 @@ use super::dispatch::McpTools;
 use super::guard::{self, Guard};
 use super::handler::Handler;
 use super::http_api;
+use super::hub::HubHandle;
 use crate::config::{Config, is_loopback, parse_listen_addr};
 use crate::engine::listen_targets;
 use crate::ops::OpsContext;
@@ -50,6 +51,8 @@ pub struct McpServeOptions {
     pub read_only: bool,
     /// Where restores may write (`restore-dirs`); empty refuses every restore.
     pub restore_dirs: Vec<PathBuf>,
+    /// The client hub of attached MCP servers, reported by `ltx_mcp_servers`.
+    pub hub: Option<HubHandle>,
 }
 
 impl McpServeOptions {
@@ -66,6 +69,7 @@ impl McpServeOptions {
                 .filter(|t| !t.is_empty()),
             read_only,
             restore_dirs: config.restore_dirs.clone(),
+            hub: None,
         })
     }
 }
@@ -139,7 +143,12 @@ pub async fn start(
             addr: options.addr.clone(),
             source,
         })?;
-    let tools = McpTools::new(ctx, options.read_only, options.restore_dirs.clone());
+    let tools = McpTools::new(
+        ctx,
+        options.read_only,
+        options.restore_dirs.clone(),
+        options.hub.clone(),
+    );
     let app = router(
         tools,
         Guard::new(&parsed.host, loopback, token.as_deref()),

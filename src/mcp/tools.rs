@@ -12,6 +12,7 @@ use schemars::{Schema, schema_for};
 
 use super::args::{ConfigArgs, PathArgs, RestoreArgs, StatusArgs};
 use super::compat::{GenerationsResult, LagResult, SnapshotsResult};
+use super::hub_tool::{McpServersArgs, McpServersResult};
 use crate::ops::{
     DatabasesResult, InfoResult, LtxParams, LtxResult, PreviewParams, PreviewResult, RestoreResult,
     StatusResult, VersionResult,
@@ -42,10 +43,12 @@ pub enum ToolId {
     Preview,
     /// `ltx_lag`.
     Lag,
+    /// `ltx_mcp_servers`.
+    McpServers,
 }
 
 /// Every tool, in the order `tools/list` returns them.
-pub const ALL_TOOLS: [ToolId; 11] = [
+pub const ALL_TOOLS: [ToolId; 12] = [
     ToolId::Info,
     ToolId::Databases,
     ToolId::Status,
@@ -57,6 +60,7 @@ pub const ALL_TOOLS: [ToolId; 11] = [
     ToolId::Timeline,
     ToolId::Preview,
     ToolId::Lag,
+    ToolId::McpServers,
 ];
 
 impl ToolId {
@@ -74,6 +78,7 @@ impl ToolId {
             ToolId::Timeline => "ltx_timeline",
             ToolId::Preview => "ltx_preview",
             ToolId::Lag => "ltx_lag",
+            ToolId::McpServers => "ltx_mcp_servers",
         }
     }
 
@@ -100,6 +105,7 @@ impl ToolId {
             ToolId::Timeline => "Replica timeline",
             ToolId::Preview => "Preview a point in time",
             ToolId::Lag => "Replication lag",
+            ToolId::McpServers => "Attached MCP servers",
         }
     }
 
@@ -149,6 +155,11 @@ impl ToolId {
                 "How far each replica is behind its database: replica TXID, lag in seconds, \
                  pending bytes and TXIDs, last sync and upload, last error (running engine only)."
             }
+            ToolId::McpServers => {
+                "The MCP servers this ltx-tui attaches (mcp-servers): per server its transport, \
+                 state (ready, degraded, failed, …), last round trip, negotiated protocol, tool \
+                 count, restarts, and whether it is another ltx-tui."
+            }
         }
     }
 
@@ -171,7 +182,11 @@ impl ToolId {
                 .destructive(false)
                 .idempotent(true)
                 .open_world(true),
-            ToolId::Databases | ToolId::Status | ToolId::Version | ToolId::Lag => base
+            ToolId::Databases
+            | ToolId::Status
+            | ToolId::Version
+            | ToolId::Lag
+            | ToolId::McpServers => base
                 .read_only(true)
                 .destructive(false)
                 .idempotent(true)
@@ -192,6 +207,7 @@ impl ToolId {
             ToolId::Timeline => (schema_for!(LtxParams), schema_for!(LtxResult)),
             ToolId::Preview => (schema_for!(PreviewParams), schema_for!(PreviewResult)),
             ToolId::Lag => (schema_for!(StatusArgs), schema_for!(LagResult)),
+            ToolId::McpServers => (schema_for!(McpServersArgs), schema_for!(McpServersResult)),
         }
     }
 

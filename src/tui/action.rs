@@ -75,6 +75,18 @@ pub enum Action {
     Suspend,
     /// Switch to the next theme.
     CycleTheme,
+    /// MCP pane: open the call form of the selected tool.
+    McpCall,
+    /// MCP pane: start the selected server.
+    McpStart,
+    /// MCP pane: stop the selected server.
+    McpStop,
+    /// MCP pane: restart the selected server.
+    McpRestart,
+    /// MCP pane: show the next tab (tools, stderr, wire log).
+    McpTab,
+    /// MCP pane: the timeline of the next database of an attached ltx-tui (`ltx_timeline`).
+    McpRemoteTimeline,
 }
 
 /// What the registry says about an action.
@@ -90,7 +102,7 @@ pub struct ActionInfo {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 44] = [
         Action::Help,
         Action::Palette,
         Action::Quit,
@@ -129,6 +141,12 @@ impl Action {
         Action::Follow,
         Action::Suspend,
         Action::CycleTheme,
+        Action::McpCall,
+        Action::McpStart,
+        Action::McpStop,
+        Action::McpRestart,
+        Action::McpTab,
+        Action::McpRemoteTimeline,
     ];
 
     /// The registry entry of this action.
@@ -172,6 +190,14 @@ impl Action {
             Action::Follow => ("logs.follow", "follow / stop following", false),
             Action::Suspend => ("suspend", "suspend to shell", false),
             Action::CycleTheme => ("theme.next", "next theme", false),
+            // Calling a tool of an attached server writes nothing of ours; a destructive tool
+            // is confirmed first (see `mcp_pane::confirmation_reason`).
+            Action::McpCall => ("mcp.call", "call tool", false),
+            Action::McpStart => ("mcp.start", "start server", false),
+            Action::McpStop => ("mcp.stop", "stop server", false),
+            Action::McpRestart => ("mcp.restart", "restart server", false),
+            Action::McpTab => ("mcp.tab", "tools / stderr / wire", false),
+            Action::McpRemoteTimeline => ("mcp.remote_timeline", "remote timeline", false),
         };
         ActionInfo {
             name,

@@ -34,6 +34,9 @@ pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
     {
         return Some(format!("{}: the engine is not running", info.description));
     }
+    if let Some(reason) = super::mcp_update::disabled_reason(state, action) {
+        return Some(reason);
+    }
     match action {
         Action::Preview if state.timeline.at_cursor().txid.is_none() => {
             Some("preview: no LTX file at or before the cursor".to_owned())
@@ -62,10 +65,41 @@ pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
             .into_iter()
             .collect()
     };
+    let mcp_pane_action = matches!(
+        action,
+        Action::McpCall
+            | Action::McpStart
+            | Action::McpStop
+            | Action::McpRestart
+            | Action::McpTab
+            | Action::McpRemoteTimeline
+    ) || (state.pane == Pane::Mcp
+        && matches!(
+            action,
+            Action::Left
+                | Action::Right
+                | Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+        ));
+    if mcp_pane_action {
+        return super::mcp_update::dispatch(state, action);
+    }
     match action {
         Action::Quit => {
             state.quitting = true;
             vec![Effect::Quit]
+        }
+        Action::Back if state.pane == Pane::Mcp && state.mcp.calling.is_some() => {
+            state.mcp.calling = None;
+            vec![Effect::McpCancel]
+        }
+        Action::Back if state.pane == Pane::Mcp && state.mcp.result.is_some() => {
+            state.mcp.result = None;
+            vec![]
         }
         Action::Back => {
             if !matches!(state.overlay, Overlay::None) {
@@ -235,6 +269,13 @@ pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.toast(Meaning::Muted, format!("theme {}", state.theme.name));
             vec![]
         }
+        // Handled above.
+        Action::McpCall
+        | Action::McpStart
+        | Action::McpStop
+        | Action::McpRestart
+        | Action::McpTab
+        | Action::McpRemoteTimeline => vec![],
     }
 }
 
@@ -246,6 +287,9 @@ pub fn set_theme(state: &mut AppState, name: &str) {
 
 fn show(state: &mut AppState, pane: Pane) -> Vec<Effect> {
     state.pane = pane;
+    if pane == Pane::Mcp {
+        return super::mcp_update::reload_logs(state);
+    }
     if pane == Pane::Timeline {
         state.timeline.tick(state.now);
         return state

@@ -33,6 +33,29 @@ pub enum Effect {
     },
     /// Something for the restore wizard.
     Wizard(WizardEffect),
+    /// Start, stop or restart an attached MCP server.
+    McpServer {
+        /// The server.
+        server: String,
+        /// What to do.
+        command: super::mcp_pane::McpServerCommand,
+    },
+    /// Call a tool of an attached MCP server.
+    McpCall {
+        /// The server.
+        server: String,
+        /// The tool.
+        tool: String,
+        /// The arguments.
+        arguments: rmcp::model::JsonObject,
+    },
+    /// Cancel the tool call in flight.
+    McpCancel,
+    /// Read a server's stderr and wire log.
+    McpLoadLogs {
+        /// The server.
+        server: String,
+    },
     /// Set up and start the demo (first-run screen).
     StartDemo,
     /// Suspend to the shell.

@@ -17,7 +17,10 @@ use crate::ops::{self, IntegrityCheck, LtxParams, PreviewParams, RestoreParams, 
 use crate::restore::{self, Progress, RestoreProgress, RestoreTarget, SNAPSHOT_LEVEL};
 
 use super::action::Action;
+use tokio_util::sync::CancellationToken;
+
 use super::effect::Effect;
+use super::mcp_pane::McpServerCommand;
 use super::msg::Msg;
 use super::session::Session;
 use super::timeline::{MAX_WINDOW_FILES, WindowRequest};
@@ -83,6 +86,67 @@ pub fn run_effect(effect: Effect, session: &Arc<Session>, tx: &mpsc::UnboundedSe
                 if let Some(event) = wizard_effect(&session, w, &tx).await {
                     let _ = tx.send(Msg::Wizard(event));
                 }
+            });
+        }
+        Effect::McpServer { server, command } => {
+            let Some(hub) = session.hub.clone() else {
+                return;
+            };
+            tokio::spawn(async move {
+                let sent = match command {
+                    McpServerCommand::Start => hub.start_server(&server).await,
+                    McpServerCommand::Stop => hub.stop_server(&server).await,
+                    McpServerCommand::Restart => hub.restart_server(&server).await,
+                };
+                if let Err(e) = sent {
+                    let _ = tx.send(Msg::McpCommandFailed(e.to_string()));
+                }
+            });
+        }
+        Effect::McpCall {
+            server,
+            tool,
+            arguments,
+        } => {
+            let Some(hub) = session.hub.clone() else {
+                return;
+            };
+            let cancel = CancellationToken::new();
+            if let Ok(mut slot) = session.mcp_call.lock() {
+                *slot = Some(cancel.clone());
+            }
+            tokio::spawn(async move {
+                let result = hub
+                    .call_tool_cancellable(&server, &tool, Some(arguments), None, &cancel)
+                    .await
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::McpCallDone {
+                    server,
+                    tool,
+                    result,
+                });
+            });
+        }
+        Effect::McpCancel => {
+            if let Some(token) = session.mcp_call.lock().ok().and_then(|mut s| s.take()) {
+                token.cancel();
+            }
+        }
+        Effect::McpLoadLogs { server } => {
+            let Some(hub) = session.hub.clone() else {
+                return;
+            };
+            let stderr: Vec<_> = hub.stderr(&server, 0).unwrap_or_default();
+            let wire: Vec<_> = hub.wire_log(&server, 0).unwrap_or_default();
+            let seqs = (
+                stderr.last().map_or(0, |l| l.seq),
+                wire.last().map_or(0, |l| l.seq),
+            );
+            let _ = tx.send(Msg::McpLogs {
+                server,
+                stderr: stderr.into_iter().map(|l| l.item).collect(),
+                wire: wire.into_iter().map(|l| l.item).collect(),
+                seqs,
             });
         }
         Effect::StartDemo | Effect::Suspend | Effect::Mouse(_) | Effect::Quit => {}

@@ -16,6 +16,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::config::{self, ConfigError, LoadOptions};
 use crate::engine::{EngineEvent, EngineSnapshot};
+use crate::mcp::hub::HubSnapshot;
 
 use super::demo::{self, DemoOptions, Workload};
 use super::effect::Effect;
@@ -178,6 +179,9 @@ fn start_session(
     let workload = demo.and_then(|(db, rate)| Workload::start(&db, rate));
     let session = Arc::new(Session::start(config, workload)?);
     state.apply_snapshot(&session.engine.snapshot());
+    if let Some(hub) = &session.hub {
+        state.mcp.apply(hub.snapshot());
+    }
     state.dirty = true;
     Ok(session)
 }
@@ -192,6 +196,19 @@ async fn next_snapshot(rx: &mut Option<watch::Receiver<EngineSnapshot>>) -> Opti
             *rx = None;
             None
         }
+    }
+}
+
+async fn next_hub(rx: &mut Option<watch::Receiver<HubSnapshot>>) -> Option<HubSnapshot> {
+    match rx {
+        Some(r) => match r.changed().await {
+            Ok(()) => Some(r.borrow_and_update().clone()),
+            Err(_) => {
+                *rx = None;
+                None
+            }
+        },
+        None => std::future::pending().await,
     }
 }
 
@@ -252,6 +269,9 @@ async fn run_loop(
     let mut input = EventStream::new();
     let mut snapshots = session.as_ref().map(|s| s.engine.watch());
     let mut events = session.as_ref().map(|s| s.engine.subscribe());
+    let mut hub = session
+        .as_ref()
+        .and_then(|s| s.hub.as_ref().map(|h| h.subscribe()));
     let mut last_frame = Instant::now();
     loop {
         let wake = state
@@ -273,6 +293,7 @@ async fn run_loop(
             s = next_snapshot(&mut snapshots) => s.map(Msg::Snapshot),
             e = next_event(&mut events) => e.map(Msg::Engine),
             l = next_log(&mut logs) => l.map(Msg::Log),
+            h = next_hub(&mut hub) => h.map(|h| Msg::Hub(Box::new(h))),
             _ = tokio::time::sleep(wake.unwrap_or_default()), if wake.is_some() && frame_in.is_none() => Some(Msg::Tick),
             _ = tokio::time::sleep(frame_in.unwrap_or_default()), if frame_in.is_some() => None,
         };

@@ -175,6 +175,7 @@ const TL: &[Pane] = &[Pane::Timeline];
 const LOGS: &[Pane] = &[Pane::Logs];
 const LAG_TL: &[Pane] = &[Pane::Lag, Pane::Timeline];
 const DB_TL: &[Pane] = &[Pane::Databases, Pane::Timeline];
+const MCP: &[Pane] = &[Pane::Mcp];
 
 /// The default bindings: vim keys and arrows; no destructive action on a bare Ctrl letter.
 const DEFAULTS: &[(&str, Action, &[Pane], bool)] = &[
@@ -224,6 +225,16 @@ const DEFAULTS: &[(&str, Action, &[Pane], bool)] = &[
     ("R", Action::Restore, DB_TL, true),
     ("v", Action::LogLevel, LOGS, true),
     ("F", Action::Follow, LOGS, true),
+    ("h", Action::Left, MCP, false),
+    ("left", Action::Left, MCP, false),
+    ("l", Action::Right, MCP, false),
+    ("right", Action::Right, MCP, false),
+    ("enter", Action::McpCall, MCP, true),
+    ("t", Action::McpTab, MCP, true),
+    ("s", Action::McpStart, MCP, true),
+    ("x", Action::McpStop, MCP, true),
+    ("r", Action::McpRestart, MCP, true),
+    ("b", Action::McpRemoteTimeline, MCP, true),
     ("ctrl-z", Action::Suspend, &[], false),
     ("T", Action::CycleTheme, &[], false),
 ];

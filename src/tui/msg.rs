@@ -46,6 +46,30 @@ pub enum Msg {
     PreviewLoaded(Result<crate::ops::PreviewResult, String>),
     /// Something for the restore wizard.
     Wizard(WizardEvent),
+    /// The MCP client hub published a new state.
+    Hub(Box<crate::mcp::hub::HubSnapshot>),
+    /// A tool call of an attached server finished.
+    McpCallDone {
+        /// The server.
+        server: String,
+        /// The tool.
+        tool: String,
+        /// The result, or the protocol error, timeout or cancellation.
+        result: Result<rmcp::model::CallToolResult, String>,
+    },
+    /// A server's logs were read.
+    McpLogs {
+        /// The server.
+        server: String,
+        /// Its stderr lines.
+        stderr: Vec<String>,
+        /// Its wire log.
+        wire: Vec<crate::mcp::hub::WireEntry>,
+        /// The stderr and wire sequence numbers read up to.
+        seqs: (u64, u64),
+    },
+    /// A start, stop or restart could not be sent.
+    McpCommandFailed(String),
     /// A signal asked the console to stop (SIGTERM, SIGHUP).
     Quit,
 }

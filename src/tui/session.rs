@@ -1,13 +1,16 @@
 //! A running session: the engine, the operations context over the same configuration, the
 //! replica clients the console keeps (one per database, so a timeline load reuses its HTTP
-//! client), and the demo workload when there is one.
+//! client), the client hub of attached MCP servers, and the demo workload when there is one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
+use tokio_util::sync::CancellationToken;
+
 use crate::engine::{Engine, EngineHandle};
+use crate::mcp::hub::{HubHandle, HubOptions};
 use crate::ops::{OpsContext, ReplicaTarget};
 use crate::storage::ReplicaEnv;
 
@@ -22,6 +25,10 @@ pub struct Session {
     pub ops: OpsContext,
     /// The configuration.
     pub config: Arc<Config>,
+    /// The client hub of the attached MCP servers (`mcp-servers`), if any are configured.
+    pub hub: Option<HubHandle>,
+    /// Cancels the MCP tool call in flight.
+    pub mcp_call: Mutex<Option<CancellationToken>>,
     replicas: Mutex<HashMap<PathBuf, ReplicaTarget>>,
     workload: Mutex<Option<Workload>>,
 }
@@ -31,6 +38,8 @@ impl Session {
     pub fn start(config: Config, workload: Option<Workload>) -> Result<Session, String> {
         let env = ReplicaEnv::from_process();
         let engine = Engine::start(&config, &env).map_err(|e| e.to_string())?;
+        let hub = (!config.mcp_servers.is_empty())
+            .then(|| HubHandle::start(config.mcp_servers.clone(), HubOptions::default()));
         let config = Arc::new(config);
         let ops = OpsContext::from_process()
             .with_config(Arc::clone(&config))
@@ -39,6 +48,8 @@ impl Session {
             engine,
             ops,
             config,
+            hub,
+            mcp_call: Mutex::new(None),
             replicas: Mutex::new(HashMap::new()),
             workload: Mutex::new(workload),
         })
@@ -67,6 +78,9 @@ impl Session {
         let workload = self.workload.lock().ok().and_then(|mut w| w.take());
         if let Some(w) = workload {
             let _ = tokio::task::spawn_blocking(move || w.stop()).await;
+        }
+        if let Some(hub) = &self.hub {
+            hub.shutdown(std::time::Duration::from_secs(10)).await;
         }
         self.engine.shutdown().await;
     }

@@ -10,6 +10,7 @@ use crate::engine::{DatabaseStatus, EngineSnapshot, ReplicationState};
 use super::keymap::Keymap;
 use super::lag_history::LagHistory;
 use super::logs::LogView;
+use super::mcp_pane::McpPane;
 use super::palette::Palette;
 use super::theme::{Meaning, Theme};
 use super::timeline::TimelineState;
@@ -26,7 +27,7 @@ pub enum Pane {
     Timeline,
     /// The console's own log.
     Logs,
-    /// Attached MCP servers (placeholder until its issue lands).
+    /// Attached MCP servers: health, tools, calls, stderr and wire log.
     Mcp,
 }
 
@@ -170,8 +171,10 @@ pub struct AppState {
     pub mouse: bool,
     /// The configuration file shown in the status bar.
     pub config_origin: Option<PathBuf>,
-    /// Names of configured MCP servers (shown by the placeholder pane).
+    /// Names of configured MCP servers (shown until the hub's first snapshot).
     pub mcp_servers: Vec<String>,
+    /// The MCP pane.
+    pub mcp: McpPane,
     /// No configuration was found: the first-run screen is shown.
     pub first_run: bool,
     /// Running the demo.
@@ -216,6 +219,7 @@ impl AppState {
             mouse: false,
             config_origin: None,
             mcp_servers: Vec::new(),
+            mcp: McpPane::default(),
             first_run: false,
             configured_dbs: 0,
             demo: false,

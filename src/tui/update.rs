@@ -88,6 +88,32 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Wizard(event) => wizard_event(state, event),
+        Msg::Hub(snapshot) => {
+            let (effects, changed) = super::mcp_update::on_hub(state, *snapshot);
+            redraw = changed;
+            effects
+        }
+        Msg::McpCallDone {
+            server,
+            tool,
+            result,
+        } => {
+            super::mcp_update::on_call_done(state, server, tool, result);
+            vec![]
+        }
+        Msg::McpLogs {
+            server,
+            stderr,
+            wire,
+            seqs,
+        } => {
+            redraw = super::mcp_update::on_logs(state, server, stderr, wire, seqs);
+            vec![]
+        }
+        Msg::McpCommandFailed(e) => {
+            state.toast(Meaning::Error, e);
+            vec![]
+        }
         Msg::Quit => {
             state.quitting = true;
             vec![Effect::Quit]
@@ -278,6 +304,11 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             state.overlay = Overlay::None;
             return vec![];
         }
+    }
+    if matches!(state.overlay, Overlay::None)
+        && let Some(effects) = super::mcp_update::on_key(state, key)
+    {
+        return effects;
     }
     if let Some(input) = &mut state.table.filtering {
         match key.code {

@@ -44,12 +44,20 @@ fn create_db(path: &Path, rows: usize) {
     conn.close().unwrap();
 }
 
+// Each test binary uses part of the harness.
+#[allow(dead_code)]
 impl Harness {
     /// `n` databases of 50 rows each, replicated, caught up; the state at the size given, its
     /// clock fixed 3 s after the newest sync.
     pub async fn start(n: usize, size: (u16, u16)) -> Harness {
+        Harness::start_with(n, size, "").await
+    }
+
+    /// As [`Harness::start`], with `top` lines at the start of the configuration (e.g.
+    /// `mcp-servers:`).
+    pub async fn start_with(n: usize, size: (u16, u16), top: &str) -> Harness {
         let tmp = tempfile::tempdir().unwrap();
-        let mut yaml = String::from("dbs:\n");
+        let mut yaml = format!("{top}dbs:\n");
         let mut dbs = Vec::new();
         for i in 0..n {
             let db = tmp.path().join(format!("db{i}.db"));
@@ -85,6 +93,9 @@ impl Harness {
         );
         state.config_origin = Some(origin);
         update(&mut state, Msg::Snapshot(snapshot));
+        if let Some(hub) = &session.hub {
+            update(&mut state, Msg::Hub(Box::new(hub.snapshot())));
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         Harness {
             tmp,
@@ -154,6 +165,22 @@ impl Harness {
         let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
         terminal.draw(|f| view::draw(&self.state, f)).unwrap();
         terminal.backend().buffer().clone()
+    }
+
+    /// Feeds the hub's snapshots to the state until `done` holds for one.
+    pub async fn until_hub(
+        &mut self,
+        what: &str,
+        mut done: impl FnMut(&ltx_tui::mcp::hub::HubSnapshot) -> bool,
+    ) {
+        let hub = self
+            .session
+            .hub
+            .clone()
+            .expect("a hub: mcp-servers configured");
+        let found = hub.wait_until(WAIT, |s| done(s)).await;
+        let snapshot = found.unwrap_or_else(|s| panic!("timed out waiting for {what}: {s:#?}"));
+        self.send(Msg::Hub(Box::new(snapshot)));
     }
 
     pub async fn stop(self) {

@@ -43,6 +43,17 @@ impl Headless {
     /// Writes `config` to `<dir>/<file_name>` and starts `ltx-tui --headless --config FILE
     /// ARGS…` in `dir` (its working directory).
     pub fn start_with(dir: &Path, file_name: &str, config: &str, args: &[&str]) -> Headless {
+        Headless::start_with_env(dir, file_name, config, args, &[])
+    }
+
+    /// As [`Headless::start_with`], with extra environment variables.
+    pub fn start_with_env(
+        dir: &Path,
+        file_name: &str,
+        config: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Headless {
         let config_path = dir.join(file_name);
         fs::write(&config_path, config).unwrap();
         let log = dir.join("ltx-tui.log");
@@ -54,6 +65,7 @@ impl Headless {
             // Keep caches (e.g. the preview cache) inside the test directory.
             .env("XDG_CACHE_HOME", dir.join("cache"))
             .env("LOG_LEVEL", "debug")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(File::create(dir.join("ltx-tui.stdout")).unwrap())
             .stderr(File::create(&log).unwrap())

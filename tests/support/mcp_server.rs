@@ -48,11 +48,17 @@ impl McpServer {
     /// Starts the server in `dir` with `top` config lines and extra arguments, and waits for
     /// its address and for the first replica file.
     pub fn start(dir: &Path, top: &str, args: &[&str]) -> McpServer {
+        McpServer::start_with_env(dir, top, args, &[])
+    }
+
+    /// As [`McpServer::start`], with extra environment variables for the process.
+    pub fn start_with_env(dir: &Path, top: &str, args: &[&str], env: &[(&str, &str)]) -> McpServer {
         let db = make_db(dir);
         std::fs::create_dir_all(dir.join("restores")).unwrap();
         let mut all = vec!["--mcp-addr", "127.0.0.1:0"];
         all.extend_from_slice(args);
-        let mut headless = Headless::start_with(dir, "litestream.yml", &config(dir, top), &all);
+        let mut headless =
+            Headless::start_with_env(dir, "litestream.yml", &config(dir, top), &all, env);
         let base = listening_base(&mut headless);
         let replica = dir.join("replica");
         headless.wait_for(&replica, "a snapshot", Duration::from_secs(30), |f| {

@@ -11,6 +11,9 @@
 //! - `engine`: the engine in-process: test-speed parameters, waits on its watch channel, a
 //!   steady writer, replica L0 listings.
 //! - `tmpfs`: a tiny tmpfs (disk-full tests).
+//! - `mcp_peers`: the Python MCP SDK and the MCP Inspector CLI.
+//! - `ref_servers`: the reference MCP servers (server-everything, server-memory,
+//!   mcp-server-time): installs, launch commands, an HTTP runner, Inspector CLI helpers.
 
 // Each test binary uses only part of this module.
 #![allow(dead_code)]
@@ -19,6 +22,7 @@
 pub mod azurite;
 pub mod engine;
 pub mod fixtures;
+pub mod hub;
 pub mod litestream;
 pub mod litestream_remote;
 pub mod ltx_raw;
@@ -27,6 +31,7 @@ pub mod mcp_peers;
 pub mod mcp_server;
 pub mod moto;
 pub mod peers;
+pub mod ref_servers;
 pub mod replica_layout;
 pub mod sqlite_db;
 pub mod tmpfs;

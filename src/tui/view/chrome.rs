@@ -116,6 +116,21 @@ pub(super) fn hints(state: &AppState, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled("d", t.style(Meaning::Key)));
         spans.push(Span::raw(" start the demo  "));
     }
+    if state.pane == super::super::state::Pane::Mcp
+        && (state.mcp.form.is_some() || state.mcp.confirm.is_some())
+    {
+        let keys: &[(&str, &str)] = if state.mcp.confirm.is_some() {
+            &[("y", "call"), ("other", "cancel")]
+        } else {
+            &super::super::mcp_form::KEY_HINTS
+        };
+        for (key, desc) in keys {
+            spans.push(Span::styled(*key, t.style(Meaning::Key)));
+            spans.push(Span::styled(format!(" {desc}  "), t.style(Meaning::Muted)));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let mut width = 1usize;
     for b in state.keymap.hints(state.pane) {
         if seen.contains(&b.action) || (state.first_run && b.action != Action::Quit) {

@@ -1,5 +1,6 @@
 //! The Databases pane: every database with its state, TXIDs, lag, sizes, last sync, replica;
-//! sortable, filterable (`/`), with a detail view of the selected one.
+//! sortable, filterable (`/`), with a detail view of the selected one. Below them, the fleet:
+//! the databases of attached headless ltx-tui instances, grouped by host, with their lag.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,6 +20,16 @@ use super::{block, field};
 const WIDE: u16 = 110;
 
 pub(super) fn draw(state: &AppState, frame: &mut Frame, area: Rect) {
+    let fleet_rows = fleet_row_count(state);
+    let area = if fleet_rows > 0 && area.height >= 12 {
+        let height = (fleet_rows as u16 + 3).min(area.height / 2);
+        let [local, fleet] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(height)]).areas(area);
+        fleet_table(state, frame, fleet);
+        local
+    } else {
+        area
+    };
     let (table_area, detail_area) = if state.table.detail && area.height >= 16 {
         let [a, b] = Layout::vertical([Constraint::Min(5), Constraint::Length(11)]).areas(area);
         (a, Some(b))
@@ -236,4 +247,89 @@ fn detail(state: &AppState, frame: &mut Frame, area: Rect) {
             .block(block(t, format!(" {} ", db.name))),
         area,
     );
+}
+
+/// Databases of attached headless ltx-tui instances (hosts), with a row per database.
+fn fleet_row_count(state: &AppState) -> usize {
+    state
+        .mcp
+        .servers()
+        .iter()
+        .filter_map(|s| s.fleet.as_ref())
+        .map(|f| f.databases.len().max(1))
+        .sum()
+}
+
+/// The fleet: every attached ltx-tui's databases, grouped by host (the server's name), with
+/// their lag as last polled (`ltx_lag`).
+fn fleet_table(state: &AppState, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let mut rows = Vec::new();
+    let mut hosts = 0;
+    for server in state.mcp.servers() {
+        let Some(fleet) = &server.fleet else {
+            continue;
+        };
+        hosts += 1;
+        let host = Span::styled(server.name.clone(), t.style(Meaning::Important));
+        if fleet.databases.is_empty() {
+            rows.push(Row::new(vec![
+                host,
+                Span::styled(
+                    fleet.error.clone().unwrap_or_else(|| "no databases".into()),
+                    t.style(if fleet.error.is_some() {
+                        Meaning::Error
+                    } else {
+                        Meaning::Muted
+                    }),
+                ),
+            ]));
+            continue;
+        }
+        for (i, db) in fleet.databases.iter().enumerate() {
+            let state_meaning = match db.state.as_str() {
+                "replicating" => Meaning::Ok,
+                "error" => Meaning::Error,
+                "-" => Meaning::Muted,
+                _ => Meaning::Warn,
+            };
+            let lag = db
+                .lag_seconds
+                .map_or_else(|| "-".to_owned(), |s| format!("{s:.1}s"));
+            rows.push(Row::new(vec![
+                if i == 0 { host.clone() } else { Span::raw("") },
+                Span::raw(db.database.clone()),
+                Span::styled(db.state.clone(), t.style(state_meaning)),
+                Span::styled(
+                    lag,
+                    db.lag_seconds
+                        .map_or(t.style(Meaning::Muted), |s| lag_style(t, s)),
+                ),
+                Span::raw(db.replica_txid.clone().unwrap_or_else(|| "-".into())),
+                Span::styled(
+                    db.last_error
+                        .clone()
+                        .or_else(|| fleet.error.clone())
+                        .unwrap_or_default(),
+                    t.style(Meaning::Error),
+                ),
+            ]));
+        }
+    }
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Min(16),
+        Constraint::Length(12),
+        Constraint::Length(9),
+        Constraint::Length(17),
+        Constraint::Min(0),
+    ];
+    let title = format!(" Fleet: {hosts} host(s), remote databases (read-only) ");
+    let table = Table::new(rows, widths)
+        .header(
+            Row::new(["HOST", "DATABASE", "STATE", "LAG", "REPLICA", ""])
+                .style(t.style(Meaning::Muted)),
+        )
+        .block(block(t, title));
+    frame.render_widget(table, area);
 }

@@ -8,6 +8,7 @@ mod databases;
 mod first_run;
 mod lag;
 mod logs;
+mod mcp;
 mod popups;
 mod timeline;
 mod wizard;
@@ -16,7 +17,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 
 use super::state::{AppState, Overlay, Pane};
 use super::theme::{Meaning, Theme};
@@ -49,7 +50,7 @@ pub fn draw(state: &AppState, frame: &mut Frame) {
             Pane::Lag => lag::draw(state, frame, body),
             Pane::Timeline => timeline::draw(state, frame, body),
             Pane::Logs => logs::draw(state, frame, body),
-            Pane::Mcp => mcp_placeholder(state, frame, body),
+            Pane::Mcp => mcp::draw(state, frame, body),
         }
     }
     chrome::status(state, frame, status);
@@ -120,38 +121,4 @@ pub(crate) fn field<'a>(theme: &Theme, label: &'a str, value: String) -> Line<'a
         Span::styled(format!("{label:<14}"), theme.style(Meaning::Muted)),
         Span::styled(value, theme.style(Meaning::Base)),
     ])
-}
-
-fn mcp_placeholder(state: &AppState, frame: &mut Frame, area: Rect) {
-    let t = &state.theme;
-    let mut lines = vec![
-        Line::styled("Attached MCP servers", t.style(Meaning::Important)),
-        Line::raw(""),
-        Line::styled(
-            "This pane will show the MCP servers listed under `mcp-servers:` in the configuration: \
-             their health, their tools, and calls made from here. It arrives with its own issue.",
-            t.style(Meaning::Muted),
-        ),
-        Line::raw(""),
-    ];
-    if state.mcp_servers.is_empty() {
-        lines.push(Line::styled(
-            "No MCP server configured.",
-            t.style(Meaning::Muted),
-        ));
-    } else {
-        lines.push(Line::styled("Configured:", t.style(Meaning::Muted)));
-        lines.extend(
-            state
-                .mcp_servers
-                .iter()
-                .map(|n| Line::raw(format!("  {n}"))),
-        );
-    }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(block(t, " MCP servers ")),
-        area,
-    );
 }
