@@ -64,12 +64,13 @@ fn shoot(h: &mut Harness, name: &str) {
     h.state.theme = theme;
 }
 
+/// The scripted server, started from its own directory so what the pane shows does not depend
+/// on where the repository is checked out.
 fn scripted_config() -> String {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/mcp/scripted_server.py");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mcp");
     format!(
-        "mcp-servers:\n  - name: helper\n    command: python3\n    args: [{}, hang-calls]\n    timeout: 5s\n",
-        script.display()
+        "mcp-servers:\n  - name: helper\n    command: python3\n    args: [scripted_server.py, hang-calls]\n    cwd: {}\n    timeout: 5s\n",
+        fixtures.display()
     )
 }
 
