@@ -11,53 +11,22 @@
 //! the command and its output: a missing peer fails the run, with or without `CI=true`; it is
 //! never skipped.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Mutex;
 
 use super::peers::target_dir;
+
+use super::install::{locked, remove, run_step};
+
+const WHAT: &str = "an MCP peer";
 
 /// The Python MCP SDK release tested against.
 pub const PYTHON_MCP_VERSION: &str = "2.3.0";
 
 /// The MCP Inspector release tested against.
 pub const INSPECTOR_VERSION: &str = "2.12.0";
-
-fn locked(root: &Path) -> File {
-    fs::create_dir_all(root).unwrap_or_else(|e| panic!("create {}: {e}", root.display()));
-    let lock_path = root.join("install.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .unwrap_or_else(|e| panic!("open {}: {e}", lock_path.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("lock {}: {e}", lock_path.display()));
-    lock
-}
-
-fn run_step(cmd: &mut Command) -> Output {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("installing an MCP peer: cannot run `{shown}`: {e}"));
-    assert!(
-        out.status.success(),
-        "installing an MCP peer: `{shown}` failed with {}\n--- stderr ---\n{}\n--- stdout ---\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    out
-}
-
-fn remove(path: &Path) {
-    if path.exists() {
-        fs::remove_dir_all(path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
-    }
-}
 
 fn python_has_mcp(python: &Path) -> bool {
     python.is_file()
@@ -88,16 +57,19 @@ pub fn python_mcp() -> PathBuf {
         remove(&partial);
         remove(&venv);
         let py = std::env::var_os("PYTHON3").unwrap_or_else(|| "python3".into());
-        run_step(Command::new(&py).arg("-m").arg("venv").arg(&partial));
-        run_step(Command::new(partial.join("bin").join("python")).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-            &format!("mcp=={PYTHON_MCP_VERSION}"),
-        ]));
+        run_step(WHAT, Command::new(&py).arg("-m").arg("venv").arg(&partial));
+        run_step(
+            WHAT,
+            Command::new(partial.join("bin").join("python")).args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-input",
+                &format!("mcp=={PYTHON_MCP_VERSION}"),
+            ]),
+        );
         fs::rename(&partial, &venv)
             .unwrap_or_else(|e| panic!("rename {} to {}: {e}", partial.display(), venv.display()));
         assert!(
@@ -136,11 +108,13 @@ pub fn inspector() -> PathBuf {
         remove(&prefix);
         fs::create_dir_all(&partial).unwrap();
         run_step(
+            WHAT,
             Command::new("npm")
                 .args(["init", "-y"])
                 .current_dir(&partial),
         );
         run_step(
+            WHAT,
             Command::new("npm")
                 .args([
                     "install",

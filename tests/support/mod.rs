@@ -23,6 +23,7 @@ pub mod azurite;
 pub mod engine;
 pub mod fixtures;
 pub mod hub;
+pub mod install;
 pub mod litestream;
 pub mod litestream_remote;
 pub mod ltx_raw;

@@ -28,14 +28,18 @@
 //!   shebang after the rename, the interpreter does not).
 
 use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::peers::target_dir;
+
+use super::install::{locked, remove, run_step};
+
+const WHAT: &str = "a reference MCP server";
 
 /// The server-everything release tested against (13 tools; 14 for a client declaring roots).
 pub const SERVER_EVERYTHING_VERSION: &str = "2026.8.31";
@@ -142,41 +146,6 @@ impl EverythingTransport {
     }
 }
 
-fn locked(root: &Path) -> File {
-    fs::create_dir_all(root).unwrap_or_else(|e| panic!("create {}: {e}", root.display()));
-    let lock_path = root.join("install.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .unwrap_or_else(|e| panic!("open {}: {e}", lock_path.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("lock {}: {e}", lock_path.display()));
-    lock
-}
-
-fn run_step(cmd: &mut Command) -> Output {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("installing a reference MCP server: cannot run `{shown}`: {e}"));
-    assert!(
-        out.status.success(),
-        "installing a reference MCP server: `{shown}` failed with {}\n--- stderr ---\n{}\n--- stdout ---\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    out
-}
-
-fn remove(path: &Path) {
-    if path.exists() {
-        fs::remove_dir_all(path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
-    }
-}
-
 fn npm_version_ok(prefix: &Path, package: &str, version: &str) -> bool {
     fs::read_to_string(
         prefix
@@ -203,11 +172,13 @@ fn npm_package(package: &str, version: &str) -> PathBuf {
         fs::create_dir_all(&partial)
             .unwrap_or_else(|e| panic!("create {}: {e}", partial.display()));
         run_step(
+            WHAT,
             Command::new("npm")
                 .args(["init", "-y"])
                 .current_dir(&partial),
         );
         run_step(
+            WHAT,
             Command::new("npm")
                 .args([
                     "install",
@@ -337,16 +308,19 @@ pub fn mcp_server_time_python() -> PathBuf {
         remove(&partial);
         remove(&venv);
         let py = std::env::var_os("PYTHON3").unwrap_or_else(|| "python3".into());
-        run_step(Command::new(&py).arg("-m").arg("venv").arg(&partial));
-        run_step(Command::new(partial.join("bin").join("python")).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-            &format!("mcp-server-time=={MCP_SERVER_TIME_VERSION}"),
-        ]));
+        run_step(WHAT, Command::new(&py).arg("-m").arg("venv").arg(&partial));
+        run_step(
+            WHAT,
+            Command::new(partial.join("bin").join("python")).args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-input",
+                &format!("mcp-server-time=={MCP_SERVER_TIME_VERSION}"),
+            ]),
+        );
         fs::rename(&partial, &venv)
             .unwrap_or_else(|e| panic!("rename {} to {}: {e}", partial.display(), venv.display()));
         assert!(
