@@ -93,16 +93,7 @@ fn installed_version(prefix: &Path) -> Option<String> {
 fn install_azurite() -> PathBuf {
     let root = npm_root();
     let prefix = root.join(format!("azurite-{AZURITE_VERSION}"));
-    fs::create_dir_all(&root).unwrap_or_else(|e| panic!("create {}: {e}", root.display()));
-    let lock_path = root.join("install.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .unwrap_or_else(|e| panic!("open {}: {e}", lock_path.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("lock {}: {e}", lock_path.display()));
+    let _lock = super::install::locked(&root);
     if installed_version(&prefix).as_deref() == Some(AZURITE_VERSION) && main_js(&prefix).is_file()
     {
         return main_js(&prefix);

@@ -107,17 +107,7 @@ fn install_moto() -> PathBuf {
     let root = moto_install_root();
     let venv = root.join("venv");
     let python = venv.join("bin").join("python");
-    fs::create_dir_all(&root)
-        .unwrap_or_else(|e| panic!("cannot create peer install dir {}: {e}", root.display()));
-    let lock_path = root.join("install.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .unwrap_or_else(|e| panic!("cannot open install lock {}: {e}", lock_path.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
+    let _lock = super::install::locked(&root);
 
     if moto_imports(&python) {
         return python;
