@@ -43,3 +43,45 @@ pub fn remove(path: &Path) {
         fs::remove_dir_all(path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
     }
 }
+
+/// The Python interpreter of `root/venv`, a venv holding the pip `requirement`
+/// (`name==version`). `ready` tells whether an interpreter already has it; when it does not,
+/// the venv is built in a `venv.partial-<pid>` directory and renamed only once `ready` holds.
+/// Call with `root` locked.
+pub fn pip_venv(
+    what: &str,
+    root: &Path,
+    requirement: &str,
+    ready: impl Fn(&Path) -> bool,
+) -> std::path::PathBuf {
+    let venv = root.join("venv");
+    let python = venv.join("bin").join("python");
+    if ready(&python) {
+        return python;
+    }
+    let partial = root.join(format!("venv.partial-{}", std::process::id()));
+    remove(&partial);
+    remove(&venv);
+    let py = std::env::var_os("PYTHON3").unwrap_or_else(|| "python3".into());
+    run_step(what, Command::new(&py).arg("-m").arg("venv").arg(&partial));
+    run_step(
+        what,
+        Command::new(partial.join("bin").join("python")).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            requirement,
+        ]),
+    );
+    fs::rename(&partial, &venv)
+        .unwrap_or_else(|e| panic!("rename {} to {}: {e}", partial.display(), venv.display()));
+    assert!(
+        ready(&python),
+        "installing {what}: installed {requirement} into {} but it does not import",
+        venv.display()
+    );
+    python
+}

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use super::peers::target_dir;
 
-use super::install::{locked, remove, run_step};
+use super::install::{locked, pip_venv, remove, run_step};
 
 const WHAT: &str = "an MCP peer";
 
@@ -50,34 +50,12 @@ pub fn python_mcp() -> PathBuf {
     }
     let root = target_dir().join("peers").join("mcp-python");
     let _lock = locked(&root);
-    let venv = root.join("venv");
-    let python = venv.join("bin").join("python");
-    if !python_has_mcp(&python) {
-        let partial = root.join(format!("venv.partial-{}", std::process::id()));
-        remove(&partial);
-        remove(&venv);
-        let py = std::env::var_os("PYTHON3").unwrap_or_else(|| "python3".into());
-        run_step(WHAT, Command::new(&py).arg("-m").arg("venv").arg(&partial));
-        run_step(
-            WHAT,
-            Command::new(partial.join("bin").join("python")).args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-input",
-                &format!("mcp=={PYTHON_MCP_VERSION}"),
-            ]),
-        );
-        fs::rename(&partial, &venv)
-            .unwrap_or_else(|e| panic!("rename {} to {}: {e}", partial.display(), venv.display()));
-        assert!(
-            python_has_mcp(&python),
-            "installed the MCP SDK into {} but `import mcp` fails",
-            venv.display()
-        );
-    }
+    let python = pip_venv(
+        WHAT,
+        &root,
+        &format!("mcp=={PYTHON_MCP_VERSION}"),
+        python_has_mcp,
+    );
     *installed = Some(python.clone());
     python
 }

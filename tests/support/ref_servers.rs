@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use super::peers::target_dir;
 
-use super::install::{locked, remove, run_step};
+use super::install::{locked, pip_venv, remove, run_step};
 
 const WHAT: &str = "a reference MCP server";
 
@@ -301,34 +301,12 @@ pub fn mcp_server_time_python() -> PathBuf {
         .join("peers")
         .join(format!("mcp-server-time-{MCP_SERVER_TIME_VERSION}"));
     let _lock = locked(&root);
-    let venv = root.join("venv");
-    let python = venv.join("bin").join("python");
-    if !python_has_time_server(&python) {
-        let partial = root.join(format!("venv.partial-{}", std::process::id()));
-        remove(&partial);
-        remove(&venv);
-        let py = std::env::var_os("PYTHON3").unwrap_or_else(|| "python3".into());
-        run_step(WHAT, Command::new(&py).arg("-m").arg("venv").arg(&partial));
-        run_step(
-            WHAT,
-            Command::new(partial.join("bin").join("python")).args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-input",
-                &format!("mcp-server-time=={MCP_SERVER_TIME_VERSION}"),
-            ]),
-        );
-        fs::rename(&partial, &venv)
-            .unwrap_or_else(|e| panic!("rename {} to {}: {e}", partial.display(), venv.display()));
-        assert!(
-            python_has_time_server(&python),
-            "installed mcp-server-time into {} but `import mcp_server_time` fails",
-            venv.display()
-        );
-    }
+    let python = pip_venv(
+        WHAT,
+        &root,
+        &format!("mcp-server-time=={MCP_SERVER_TIME_VERSION}"),
+        python_has_time_server,
+    );
     *installed = Some(python.clone());
     python
 }
