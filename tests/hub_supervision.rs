@@ -158,3 +158,52 @@ async fn stop_ends_the_process_and_start_brings_it_back() {
     assert_eq!(unknown, HubError::UnknownServer("nope".into()));
     hub.shutdown(Duration::from_secs(15)).await;
 }
+
+/// Whether process `pid` has ended (gone, or a zombie waiting for its new parent to reap it).
+fn ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // The state follows the command name in parentheses: `pid (comm) S …`.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_also_ends_what_the_server_started_in_its_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("grandchild.pid");
+    let mut config = scripted("wrapper", "hang-calls");
+    config.env.insert(
+        "SCRIPTED_GRANDCHILD".into(),
+        ltx_tui::config::Secret::new(pid_file.to_string_lossy()),
+    );
+    let hub = HubHandle::start(vec![config], fast_options());
+    wait_ready(&hub, "wrapper", WAIT).await;
+    // The server writes the file before it reads its first message: ready means it is there.
+    let grandchild: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        !ended(grandchild),
+        "the helper process should run while the server does"
+    );
+
+    hub.stop_server("wrapper").await.unwrap();
+    wait_server(&hub, "wrapper", WAIT, "stopped", |s| {
+        s.state == ServerState::Stopped
+    })
+    .await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while !ended(grandchild) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process {grandchild}, started by the stopped server, still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    hub.shutdown(Duration::from_secs(15)).await;
+}

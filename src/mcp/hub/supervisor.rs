@@ -310,9 +310,16 @@ pub fn request_timeout(cell: &ServerCell) -> Duration {
         .unwrap_or(Duration::from_secs(30))
 }
 
-/// Closes the connection gracefully, within the stop timeout.
+/// Closes the connection gracefully, within the stop timeout; then, for a stdio server, ends
+/// whatever the server left behind in its process group (`npx` leaves the node process it
+/// started, a shell wrapper its children).
 async fn close(mut conn: Connection, options: &HubOptions) {
-    match conn.service.close_with_timeout(options.stop_timeout).await {
+    let closed = conn.service.close_with_timeout(options.stop_timeout).await;
+    #[cfg(unix)]
+    if let Some(pid) = conn.pid {
+        end_process_group(pid);
+    }
+    match closed {
         Ok(Some(_)) => {}
         Ok(None) => tracing::warn!(
             target: "ltx_tui::mcp::hub",
@@ -320,6 +327,24 @@ async fn close(mut conn: Connection, options: &HubOptions) {
             options.stop_timeout
         ),
         Err(e) => tracing::warn!(target: "ltx_tui::mcp::hub", "closing a connection: {e}"),
+    }
+}
+
+/// Sends SIGTERM to process group `pgid` (the stdio server was its leader: it was spawned with
+/// `process_group(0)`). The group outlives its leader only through processes the server
+/// started; when none is left the group is gone and this does nothing.
+#[cfg(unix)]
+fn end_process_group(pgid: u32) {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    let Ok(pgid) = i32::try_from(pgid) else {
+        return;
+    };
+    if killpg(Pid::from_raw(pgid), Signal::SIGTERM).is_ok() {
+        tracing::debug!(
+            target: "ltx_tui::mcp::hub",
+            "sent SIGTERM to what remained of process group {pgid}"
+        );
     }
 }
 
