@@ -134,7 +134,14 @@ impl ReplicaClient {
     pub async fn stat_ltx(&self, level: u8, name: FileName) -> Result<LtxFileInfo, StorageError> {
         let key = self.ltx_key(level, name);
         let meta = self.object_store().head(&key).await.map_err(|e| {
-            StorageError::backend("stat LTX file", &key, Some(level), Some(name), e)
+            StorageError::backend(
+                self.location(),
+                "stat LTX file",
+                &key,
+                Some(level),
+                Some(name),
+                e,
+            )
         })?;
         Ok(LtxFileInfo {
             level,
@@ -161,7 +168,14 @@ impl ReplicaClient {
         let mut files = Vec::new();
         while let Some(meta) = listing.next().await {
             let meta = meta.map_err(|e| {
-                StorageError::backend("list LTX files under", &prefix, Some(level), None, e)
+                StorageError::backend(
+                    self.location(),
+                    "list LTX files under",
+                    &prefix,
+                    Some(level),
+                    None,
+                    e,
+                )
             })?;
             let Some((found, name)) = self.layout().parse_key(&meta.location) else {
                 continue;

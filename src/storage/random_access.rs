@@ -31,7 +31,14 @@ impl ReplicaClient {
             .get_range(&key, range.clone())
             .await
             .map_err(|e| {
-                StorageError::backend("read range of", &key, Some(level), Some(name), e)
+                StorageError::backend(
+                    self.location(),
+                    "read range of",
+                    &key,
+                    Some(level),
+                    Some(name),
+                    e,
+                )
             })?;
         if bytes.len() as u64 != range.end - range.start {
             return Err(StorageError::ShortRead {
@@ -49,7 +56,14 @@ impl ReplicaClient {
     pub async fn ltx_size(&self, level: u8, name: FileName) -> Result<u64, StorageError> {
         let key = self.ltx_key(level, name);
         let meta = self.object_store().head(&key).await.map_err(|e| {
-            StorageError::backend("stat LTX file", &key, Some(level), Some(name), e)
+            StorageError::backend(
+                self.location(),
+                "stat LTX file",
+                &key,
+                Some(level),
+                Some(name),
+                e,
+            )
         })?;
         Ok(meta.size)
     }
@@ -133,6 +147,7 @@ impl ReplicaClient {
         {
             return StorageError::NotFound {
                 operation,
+                replica: self.location().to_owned(),
                 level,
                 name,
                 key,

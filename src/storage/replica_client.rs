@@ -57,6 +57,7 @@ impl std::fmt::Debug for LtxReadStream {
 #[derive(Debug, Clone)]
 pub struct ReplicaClient {
     kind: ReplicaKind,
+    location: Arc<str>,
     layout: KeyLayout,
     store: Arc<dyn ObjectStore>,
     metrics: Arc<ReplicaMetrics>,
@@ -77,8 +78,10 @@ impl ReplicaClient {
         layer: impl FnOnce(Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore>,
     ) -> Result<ReplicaClient, StorageError> {
         let built = backend::build(spec, env)?;
+        let location = backend::location(spec, built.endpoint.as_deref());
         Ok(ReplicaClient::assemble(
             spec.kind,
+            location,
             built.root,
             layer(built.store),
             built.file_root,
@@ -103,11 +106,13 @@ impl ReplicaClient {
             });
         }
         let root = backend::key_prefix(kind, path)?;
-        Ok(ReplicaClient::assemble(kind, root, store, None))
+        let location = format!("{kind} replica {:?} in a caller-built store", root.as_ref());
+        Ok(ReplicaClient::assemble(kind, location, root, store, None))
     }
 
     fn assemble(
         kind: ReplicaKind,
+        location: String,
         root: Path,
         store: Arc<dyn ObjectStore>,
         file_root: Option<FileRoot>,
@@ -115,6 +120,7 @@ impl ReplicaClient {
         let metrics = Arc::new(ReplicaMetrics::new(kind.as_str()));
         ReplicaClient {
             kind,
+            location: location.into(),
             layout: KeyLayout::for_kind(kind, root),
             store: Arc::new(InstrumentedStore::new(store, Arc::clone(&metrics))),
             metrics,
@@ -130,6 +136,13 @@ impl ReplicaClient {
     /// The backend kind.
     pub fn kind(&self) -> ReplicaKind {
         self.kind
+    }
+
+    /// Where the replica lives, as errors name it: its URL without credentials and, when the
+    /// store talks to a custom endpoint, ` at <endpoint>` (`gs://bucket/path at
+    /// http://127.0.0.1:4443`, `s3://bucket/path`, `file:///dir`).
+    pub fn location(&self) -> &str {
+        &self.location
     }
 
     /// The key layout.
@@ -227,7 +240,14 @@ impl ReplicaClient {
         let mut files = Vec::new();
         while let Some(meta) = listing.next().await {
             let meta = meta.map_err(|e| {
-                StorageError::backend("list LTX files under", prefix, level, None, e)
+                StorageError::backend(
+                    &self.location,
+                    "list LTX files under",
+                    prefix,
+                    level,
+                    None,
+                    e,
+                )
             })?;
             let Some((level, name)) = self.layout.parse_key(&meta.location) else {
                 continue;
@@ -288,7 +308,14 @@ impl ReplicaClient {
             .get_opts(&key, GetOptions::new().with_head(true))
             .await
             .map_err(|e| {
-                StorageError::backend("read metadata of", &key, Some(level), Some(name), e)
+                StorageError::backend(
+                    &self.location,
+                    "read metadata of",
+                    &key,
+                    Some(level),
+                    Some(name),
+                    e,
+                )
             })?;
         let Some(value) = head
             .attributes
@@ -308,7 +335,16 @@ impl ReplicaClient {
     /// The whole file.
     pub async fn read_ltx(&self, level: u8, name: FileName) -> Result<Bytes, StorageError> {
         let key = self.ltx_key(level, name);
-        let context = |e| StorageError::backend("read LTX file", &key, Some(level), Some(name), e);
+        let context = |e| {
+            StorageError::backend(
+                &self.location,
+                "read LTX file",
+                &key,
+                Some(level),
+                Some(name),
+                e,
+            )
+        };
         let result = self.store.get(&key).await.map_err(context)?;
         result.bytes().await.map_err(context)
     }
@@ -317,13 +353,28 @@ impl ReplicaClient {
     pub async fn open_ltx(&self, level: u8, name: FileName) -> Result<LtxReadStream, StorageError> {
         let key = self.ltx_key(level, name);
         let result = self.store.get(&key).await.map_err(|e| {
-            StorageError::backend("open LTX file", &key, Some(level), Some(name), e)
+            StorageError::backend(
+                &self.location,
+                "open LTX file",
+                &key,
+                Some(level),
+                Some(name),
+                e,
+            )
         })?;
         let size = result.meta.size;
+        let location = Arc::clone(&self.location);
         let stream = result
             .into_stream()
             .map_err(move |e| {
-                StorageError::backend("stream LTX file", &key, Some(level), Some(name), e)
+                StorageError::backend(
+                    &location,
+                    "stream LTX file",
+                    &key,
+                    Some(level),
+                    Some(name),
+                    e,
+                )
             })
             .boxed();
         Ok(LtxReadStream { size, stream })
@@ -364,7 +415,14 @@ impl ReplicaClient {
             .put_opts(&key, PutPayload::from(bytes), options)
             .await
             .map_err(|e| {
-                StorageError::backend("write LTX file", &key, Some(level), Some(name), e)
+                StorageError::backend(
+                    &self.location,
+                    "write LTX file",
+                    &key,
+                    Some(level),
+                    Some(name),
+                    e,
+                )
             })?;
         if let Some(file_root) = self.file_root.clone() {
             let mtime = system_time_from_ms(header_timestamp_ms).ok_or_else(out_of_range)?;
@@ -419,7 +477,9 @@ impl ReplicaClient {
             .map_ok(|meta| meta.location)
             .try_collect()
             .await
-            .map_err(|e| StorageError::backend("list for delete_all", &root, None, None, e))?;
+            .map_err(|e| {
+                StorageError::backend(&self.location, "list for delete_all", &root, None, None, e)
+            })?;
         self.delete_keys(keys, "delete_all under", &root, None)
             .await
     }
@@ -442,6 +502,7 @@ impl ReplicaClient {
                 Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => {
                     return Err(StorageError::backend(
+                        &self.location,
                         operation,
                         context_key,
                         level,
