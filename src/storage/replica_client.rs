@@ -7,6 +7,7 @@
 //! error is a [`StorageError`] naming the operation, key, level and TXID range; a missing file
 //! is [`StorageError::NotFound`].
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -145,6 +146,19 @@ impl ReplicaClient {
         &self.location
     }
 
+    /// Turns an `object_store` error of `operation` on `key` into a [`StorageError`] naming
+    /// this replica, and the level and file when given (a missing file becomes
+    /// [`StorageError::NotFound`]).
+    pub(crate) fn store_error<'a, K: fmt::Display + ?Sized>(
+        &'a self,
+        operation: &'static str,
+        key: &'a K,
+        level: Option<u8>,
+        name: Option<FileName>,
+    ) -> impl Fn(object_store::Error) -> StorageError + 'a {
+        move |e| StorageError::backend(&self.location, operation, key, level, name, e)
+    }
+
     /// The key layout.
     pub fn layout(&self) -> &KeyLayout {
         &self.layout
@@ -239,16 +253,8 @@ impl ReplicaClient {
         let mut listing = self.store.list(Some(prefix));
         let mut files = Vec::new();
         while let Some(meta) = listing.next().await {
-            let meta = meta.map_err(|e| {
-                StorageError::backend(
-                    &self.location,
-                    "list LTX files under",
-                    prefix,
-                    level,
-                    None,
-                    e,
-                )
-            })?;
+            let meta =
+                meta.map_err(self.store_error("list LTX files under", prefix, level, None))?;
             let Some((level, name)) = self.layout.parse_key(&meta.location) else {
                 continue;
             };
@@ -307,16 +313,7 @@ impl ReplicaClient {
             .store
             .get_opts(&key, GetOptions::new().with_head(true))
             .await
-            .map_err(|e| {
-                StorageError::backend(
-                    &self.location,
-                    "read metadata of",
-                    &key,
-                    Some(level),
-                    Some(name),
-                    e,
-                )
-            })?;
+            .map_err(self.store_error("read metadata of", &key, Some(level), Some(name)))?;
         let Some(value) = head
             .attributes
             .get(&Attribute::Metadata(metadata_key.into()))
@@ -335,33 +332,20 @@ impl ReplicaClient {
     /// The whole file.
     pub async fn read_ltx(&self, level: u8, name: FileName) -> Result<Bytes, StorageError> {
         let key = self.ltx_key(level, name);
-        let context = |e| {
-            StorageError::backend(
-                &self.location,
-                "read LTX file",
-                &key,
-                Some(level),
-                Some(name),
-                e,
-            )
-        };
-        let result = self.store.get(&key).await.map_err(context)?;
+        let context = self.store_error("read LTX file", &key, Some(level), Some(name));
+        let result = self.store.get(&key).await.map_err(&context)?;
         result.bytes().await.map_err(context)
     }
 
     /// The file as a stream of chunks (for large files and streaming restores).
     pub async fn open_ltx(&self, level: u8, name: FileName) -> Result<LtxReadStream, StorageError> {
         let key = self.ltx_key(level, name);
-        let result = self.store.get(&key).await.map_err(|e| {
-            StorageError::backend(
-                &self.location,
-                "open LTX file",
-                &key,
-                Some(level),
-                Some(name),
-                e,
-            )
-        })?;
+        let result = self.store.get(&key).await.map_err(self.store_error(
+            "open LTX file",
+            &key,
+            Some(level),
+            Some(name),
+        ))?;
         let size = result.meta.size;
         let location = Arc::clone(&self.location);
         let stream = result
@@ -414,16 +398,7 @@ impl ReplicaClient {
         self.store
             .put_opts(&key, PutPayload::from(bytes), options)
             .await
-            .map_err(|e| {
-                StorageError::backend(
-                    &self.location,
-                    "write LTX file",
-                    &key,
-                    Some(level),
-                    Some(name),
-                    e,
-                )
-            })?;
+            .map_err(self.store_error("write LTX file", &key, Some(level), Some(name)))?;
         if let Some(file_root) = self.file_root.clone() {
             let mtime = system_time_from_ms(header_timestamp_ms).ok_or_else(out_of_range)?;
             tokio::task::spawn_blocking(move || file_root.set_mtime(&key, mtime))
@@ -477,9 +452,7 @@ impl ReplicaClient {
             .map_ok(|meta| meta.location)
             .try_collect()
             .await
-            .map_err(|e| {
-                StorageError::backend(&self.location, "list for delete_all", &root, None, None, e)
-            })?;
+            .map_err(self.store_error("list for delete_all", &root, None, None))?;
         self.delete_keys(keys, "delete_all under", &root, None)
             .await
     }
@@ -501,14 +474,7 @@ impl ReplicaClient {
             match result {
                 Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => {
-                    return Err(StorageError::backend(
-                        &self.location,
-                        operation,
-                        context_key,
-                        level,
-                        None,
-                        e,
-                    ));
+                    return Err(self.store_error(operation, context_key, level, None)(e));
                 }
             }
         }
