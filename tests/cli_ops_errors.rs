@@ -1,7 +1,7 @@
 //! The one-shot commands name what is wrong and exit with the design's codes: 2 for usage
 //! and configuration errors (a database not in the config, an unknown replica URL scheme, a
 //! bad level, a missing or invalid config), 1 when the operation itself failed (a replica on
-//! 127.0.0.1 that refuses connections).
+//! 127.0.0.1 that refuses connections, named with its bucket and endpoint).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,9 +14,16 @@ use std::process::{Command, Output};
 use support::ltx_tui::ltx_tui_bin;
 
 fn ltx_tui(args: &[&str]) -> Output {
+    ltx_tui_with_env(args, &[])
+}
+
+fn ltx_tui_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(ltx_tui_bin())
         .args(args)
         .env_remove("LTX_TUI_CONFIG")
+        .env_remove("STORAGE_EMULATOR_HOST")
+        .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+        .envs(env.iter().copied())
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -135,5 +142,30 @@ fn an_unreachable_replica_exits_1_and_names_it() {
         &ltx_tui(&["ltx", "-config", &config, db.to_str().unwrap()]),
         1,
         &["list LTX files on replica s3://bucket/app", "hint"],
+    );
+
+    // gs: the endpoint from the config or, as Litestream reads it, STORAGE_EMULATOR_HOST.
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let gs_config = write_config(
+        dir.path(),
+        &format!(
+            "dbs:\n  - path: {}\n    replica:\n      type: gs\n      bucket: my-bucket\n      path: app\n      endpoint: {endpoint}\n",
+            db.display()
+        ),
+    );
+    let named = format!("gs://my-bucket/app at {endpoint}");
+    assert_fails(
+        &ltx_tui(&["ltx", "-config", &gs_config, db.to_str().unwrap()]),
+        1,
+        &[&named, "hint"],
+    );
+    let host = format!("127.0.0.1:{port}");
+    assert_fails(
+        &ltx_tui_with_env(
+            &["ltx", "gs://my-bucket/app"],
+            &[("STORAGE_EMULATOR_HOST", &host)],
+        ),
+        1,
+        &["list LTX files on replica gs://my-bucket/app", &named],
     );
 }

@@ -1,7 +1,16 @@
 //! One suite of replica-client behaviours, run against every backend: memory, file (a temp
-//! dir), s3 (a real moto server on 127.0.0.1) and abs (a real Azurite on 127.0.0.1). Each behaviour is a plain async function
-//! taking a [`Harness`]; the `conformance!` macro turns every (backend, behaviour) pair into
-//! its own test, e.g. `s3::missing_file_is_the_typed_not_found`.
+//! dir), s3 (a real moto server on 127.0.0.1) and abs (a real Azurite on 127.0.0.1). Each
+//! behaviour is a plain async function taking a [`Harness`]; the `conformance!` macro turns
+//! every (backend, behaviour) pair into its own test, e.g.
+//! `s3::missing_file_is_the_typed_not_found`.
+//!
+//! gs does not run the suite: the only GCS emulator installable here (gcp-storage-emulator
+//! 2026.7.19, a real GCS JSON API) lacks the XML API requests `object_store`'s GCS client sends
+//! (listing `GET /{bucket}?list-type=2`, `HEAD` and `DELETE` of an object answer 501, and `PUT`
+//! and `GET` answers carry no `ETag`, which `object_store` requires). The gs tests below check
+//! what can be checked on it: the requests reach the emulator (from `endpoint` or
+//! `STORAGE_EMULATOR_HOST`), and every failure names the bucket and the endpoint. Litestream's
+//! gs layout and metadata are checked against our gs client in `storage_litestream_layout.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -19,6 +28,7 @@ use ltx_tui::storage::{
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
 use support::azurite::AzuriteServer;
+use support::gcs_emulator::GcsEmulator;
 use support::moto::MotoServer;
 
 const PAGE_SIZE: u32 = 512;
@@ -544,4 +554,135 @@ async fn s3_reports_an_unreachable_endpoint_and_recovers_after_a_restart() {
     assert!(h.client.list_all().await.unwrap().is_empty());
     write(&h, 0, 2, 2, BASE_MS).await;
     assert_eq!(ranges(&h.client.list_all().await.unwrap()), [(0, 2, 2)]);
+}
+
+/// A bucket name of letters and digits only: `object_store` percent-encodes every other
+/// character of the bucket (`-` becomes `%2D`), which the emulator's routes do not decode.
+const GS_BUCKET: &str = "ltxconformance";
+
+async fn start_gcs() -> GcsEmulator {
+    tokio::task::spawn_blocking(|| {
+        let mut gcs = GcsEmulator::start();
+        gcs.create_bucket(GS_BUCKET);
+        gcs.create_bucket("ltx-conformance");
+        gcs
+    })
+    .await
+    .unwrap()
+}
+
+/// Whether the emulator logged `request` (method and path prefix) answered with `status`.
+fn served(requests: &[String], request: &str, status: &str) -> bool {
+    requests
+        .iter()
+        .any(|l| l.starts_with(&format!("\"{request}")) && l.contains(&format!("\" {status}")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gs_requests_reach_the_emulator_and_failures_name_bucket_and_endpoint() {
+    let gcs = start_gcs().await;
+    let spec = gcs.gs_spec(GS_BUCKET, "dbs/app");
+    let client = ReplicaClient::new(&spec, &ReplicaEnv::empty()).unwrap();
+    let location = format!("gs://{GS_BUCKET}/dbs/app at {}", gcs.endpoint);
+    assert_eq!(client.location(), location);
+
+    let bytes = ltx_bytes(1, 1, 3, BASE_MS);
+    let write = client
+        .write_ltx(0, name(1, 1), bytes.clone(), BASE_MS)
+        .await
+        .unwrap_err();
+    let list = client.list_all().await.unwrap_err();
+    let read = client.read_ltx(0, name(1, 1)).await.unwrap_err();
+    let head = client.ltx_size(0, name(1, 1)).await.unwrap_err();
+    let delete = client.delete_ltx_files(0, &[name(1, 1)]).await.unwrap_err();
+    for (what, err) in [
+        ("write", &write),
+        ("list", &list),
+        ("read", &read),
+        ("head", &head),
+        ("delete", &delete),
+    ] {
+        eprintln!("{what}: {err}");
+        assert!(
+            matches!(err, StorageError::Backend { .. }),
+            "{what}: {err:?}"
+        );
+        assert!(err.to_string().contains(&location), "{what}: {err}");
+        assert!(err.hint().is_some(), "{what}");
+    }
+    // What the emulator lacks, request by request.
+    for (what, err, missing) in [
+        ("write", &write, "ETag Header missing"),
+        ("read", &read, "Last-Modified Header missing"),
+        ("list", &list, "501 Not Implemented"),
+        ("head", &head, "501 Not Implemented"),
+        ("delete", &delete, "501 Not Implemented"),
+    ] {
+        assert!(err.to_string().contains(missing), "{what}: {err}");
+    }
+    let requests = gcs.request_lines();
+    let key =
+        format!("{GS_BUCKET}/dbs%2Fapp%2Fltx%2F0%2F0000000000000001%2D0000000000000001%2Eltx");
+    for (request, status) in [
+        (format!("PUT /{key}"), "200"),
+        (format!("GET /{GS_BUCKET}?list-type=2"), "501"),
+        (format!("GET /{key}"), "200"),
+        (format!("HEAD /{key}"), "501"),
+        (format!("DELETE /{key}"), "501"),
+    ] {
+        assert!(
+            served(&requests, &request, status),
+            "no {request} answered {status} in {requests:#?}"
+        );
+    }
+    // The PUT stored the bytes but not the metadata (the XML PUT ignores x-goog-meta-*).
+    let stored = gcs.json_api().list(GS_BUCKET, "dbs/app/").await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].size, bytes.len() as u64);
+    assert!(stored[0].metadata.is_empty(), "{stored:?}");
+
+    // A bucket name with a dash is sent as `%2D` and no XML route matches it.
+    let dashed = ReplicaClient::new(
+        &gcs.gs_spec("ltx-conformance", "dbs/app"),
+        &ReplicaEnv::empty(),
+    )
+    .unwrap();
+    let err = dashed
+        .write_ltx(0, name(1, 1), bytes, BASE_MS)
+        .await
+        .unwrap_err();
+    eprintln!("dashed bucket: {err}");
+    assert!(err.to_string().contains("501 Not Implemented"), "{err}");
+    assert!(
+        served(&gcs.request_lines(), "PUT /ltx%2Dconformance/", "501"),
+        "{:#?}",
+        gcs.request_lines()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gs_takes_the_endpoint_from_storage_emulator_host_and_names_it_when_unreachable() {
+    let mut gcs = start_gcs().await;
+    let spec = ReplicaSpec {
+        endpoint: None,
+        ..gcs.gs_spec(GS_BUCKET, "dbs/app")
+    };
+    let host = gcs.endpoint.trim_start_matches("http://").to_owned();
+    let env = ReplicaEnv::from_pairs([("STORAGE_EMULATOR_HOST", host.as_str())]);
+    let client = ReplicaClient::new(&spec, &env).unwrap();
+    let location = format!("gs://{GS_BUCKET}/dbs/app at {}", gcs.endpoint);
+    assert_eq!(client.location(), location);
+    client.list_all().await.unwrap_err();
+    let requests = gcs.request_lines();
+    assert!(
+        served(&requests, &format!("GET /{GS_BUCKET}?list-type=2"), "501"),
+        "the listing did not reach the emulator: {requests:#?}"
+    );
+
+    gcs.stop();
+    let err = client.list_all().await.unwrap_err();
+    eprintln!("{err}");
+    assert!(matches!(err, StorageError::Backend { .. }), "{err:?}");
+    assert!(err.to_string().contains(&location), "{err}");
+    assert!(err.hint().unwrap().contains("endpoint"), "{err}");
 }

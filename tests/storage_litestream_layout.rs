@@ -11,7 +11,16 @@
 //! - (c) the S3 object metadata we write equals Litestream's (`litestream-timestamp` in
 //!   RFC3339Nano, Content-Type), read back through `object_store`;
 //! - and on Azure Blob (Azurite): Litestream's keys are `<path>/ltx/<level>/<min>-<max>.ltx`,
-//!   our client lists them, and our `litestreamtimestamp` metadata equals Litestream's.
+//!   our client lists them, and our `litestreamtimestamp` metadata equals Litestream's;
+//! - and on GCS (gcp-storage-emulator, reached by Litestream through `STORAGE_EMULATOR_HOST`):
+//!   Litestream's keys are `<path>/ltx/<level>/<min>-<max>.ltx` with `litestream-timestamp`
+//!   metadata and Content-Type equal to what our gs client writes, our gs client lists, times
+//!   and restores them, and Litestream lists (with our timestamps) and restores what our gs
+//!   client writes. The emulator serves the GCS JSON API but not the XML API `object_store`'s
+//!   GCS client sends, so on this side the objects travel through a raw JSON API client
+//!   ([`support::gcs_json_api`]) into and out of an in-memory store under a gs-kind client:
+//!   everything of ours but the HTTP transport is checked against the real binary (the
+//!   transport's failure on this emulator is pinned in `storage_conformance.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -20,19 +29,31 @@ use std::collections::BTreeSet;
 use std::path::Path as FsPath;
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use bytes::Bytes;
 use futures::TryStreamExt;
 use ltx_tui::ltx::{Checksum, Encoder, FileName, Header, Txid, decode_file};
+use ltx_tui::restore::{Progress, RestoreOptions, RestoreOutcome, restore};
 use ltx_tui::storage::{
-    ABS_TIMESTAMP_METADATA_KEY, LtxFileInfo, ReplicaClient, ReplicaEnv, ReplicaSpec,
-    TIMESTAMP_METADATA_KEY, datetime_from_ms, format_rfc3339_nano,
+    ABS_TIMESTAMP_METADATA_KEY, KeyLayout, LTX_CONTENT_TYPE, LtxFileInfo, ReplicaClient,
+    ReplicaEnv, ReplicaKind, ReplicaSpec, TIMESTAMP_METADATA_KEY, datetime_from_ms,
+    format_rfc3339_nano, timestamp_metadata_key,
 };
-use object_store::{Attribute, Attributes, GetOptions, ObjectStore};
+use object_store::memory::InMemory;
+use object_store::path::Path as ObjectPath;
+use object_store::{
+    Attribute, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutOptions, PutPayload,
+};
 use support::azurite::AzuriteServer;
 use support::fixtures::{Workload, litestream_replica};
+use support::gcs_emulator::GcsEmulator;
+use support::gcs_json_api::{GcsJsonApi, GcsObject};
 use support::litestream::{ReplicateConfig, file_url, ltx_list_json, restore_ok_with};
 use support::litestream_remote::{
-    RemoteReplicate, abs_replica_block, ltx_list_json_s3, restore_s3_ok, s3_replica_block,
+    RemoteReplicate, abs_replica_block, gs_replica_block, ltx_list_json_gs, ltx_list_json_s3,
+    restore_gs_ok, restore_s3_ok, s3_replica_block,
 };
 use support::moto::MotoServer;
 use support::peers;
@@ -562,4 +583,319 @@ async fn litestream_lists_and_restores_what_we_write_to_file() {
     let at_2 = dir.path().join("restored-2.db");
     restore_ok_with(&litestream, &url, &at_2, Some(2));
     assert_restored(&at_2, &states[1], "file txid 2");
+}
+
+async fn start_gcs() -> GcsEmulator {
+    tokio::task::spawn_blocking(|| {
+        let mut gcs = GcsEmulator::start();
+        gcs.create_bucket(BUCKET);
+        eprintln!("GCS emulator started in {:?}", gcs.startup_time);
+        gcs
+    })
+    .await
+    .unwrap()
+}
+
+/// The raw GCS objects as rows, each key parsed as Litestream writes it on gs
+/// (`<path>/ltx/<level decimal>/<name>`); any other key fails the test.
+fn gs_rows(path: &str, objects: &[GcsObject]) -> BTreeSet<Row> {
+    objects
+        .iter()
+        .map(|o| {
+            let (level, name) = parse_ltx_dir_key(path, &o.name)
+                .unwrap_or_else(|| panic!("unexpected gs key layout: {}", o.name));
+            (level, name.min_txid.0, name.max_txid.0, o.size)
+        })
+        .collect()
+}
+
+fn row_max(rows: &BTreeSet<Row>, level: u8) -> Option<u64> {
+    rows.iter().filter(|r| r.0 == level).map(|r| r.2).max()
+}
+
+/// Polls the raw bucket listing under `path` until `condition` holds; panics at the deadline
+/// or if Litestream exits.
+async fn wait_for_gs(
+    api: &GcsJsonApi,
+    path: &str,
+    ls: &mut RemoteReplicate,
+    what: &str,
+    condition: impl Fn(&BTreeSet<Row>) -> bool,
+) -> BTreeSet<Row> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        ls.assert_running();
+        let rows = gs_rows(path, &api.list(BUCKET, &format!("{path}/")).await);
+        if condition(&rows) {
+            return rows;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; bucket: {rows:?}\n--- litestream log ---\n{}",
+            ls.log_tail()
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The Content-Type and custom metadata of a stored object, as attributes.
+fn gcs_attributes(object: &GcsObject) -> Attributes {
+    let mut attributes = Attributes::new();
+    if let Some(content_type) = &object.content_type {
+        attributes.insert(Attribute::ContentType, content_type.clone().into());
+    }
+    for (key, value) in &object.metadata {
+        attributes.insert(
+            Attribute::Metadata(key.clone().into()),
+            value.clone().into(),
+        );
+    }
+    attributes
+}
+
+/// Custom metadata and Content-Type of attributes, in the JSON API's terms.
+fn metadata_and_content_type(
+    attributes: &Attributes,
+) -> (BTreeMap<String, String>, Option<String>) {
+    let mut metadata = BTreeMap::new();
+    let mut content_type = None;
+    for (key, value) in attributes {
+        match key {
+            Attribute::Metadata(name) => {
+                metadata.insert(name.to_string(), value.to_string());
+            }
+            Attribute::ContentType => content_type = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    (metadata, content_type)
+}
+
+/// Copies `objects` (bytes, Content-Type and metadata) out of the bucket into a fresh
+/// in-memory store under the same keys.
+async fn copy_out_of_gcs(api: &GcsJsonApi, objects: &[GcsObject]) -> Arc<InMemory> {
+    let memory = Arc::new(InMemory::new());
+    for object in objects {
+        let bytes = api.download(BUCKET, &object.name).await;
+        assert_eq!(bytes.len() as u64, object.size, "{}", object.name);
+        let options = PutOptions {
+            attributes: gcs_attributes(object),
+            ..PutOptions::default()
+        };
+        memory
+            .put_opts(
+                &ObjectPath::from(object.name.as_str()),
+                PutPayload::from(bytes),
+                options,
+            )
+            .await
+            .unwrap();
+    }
+    memory
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn litestream_gs_replica_layout_and_metadata_match_ours_and_restore_with_ours() {
+    let gcs = start_gcs().await;
+    let api = gcs.json_api();
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = TestDb::create_in(dir.path(), 4096);
+    db.create_table("items");
+    db.insert_rows("items", 20);
+    let config = ReplicateConfig::default().without_litestream_checkpoints();
+    let replica = gs_replica_block(BUCKET, "dbs/app");
+    let mut ls = RemoteReplicate::start_with_env(
+        dir.path(),
+        &db.path,
+        &replica,
+        &config,
+        &gcs.litestream_env(),
+    );
+    let seen = wait_for_gs(&api, "dbs/app", &mut ls, "the first L0 file", |r| {
+        row_max(r, 0).is_some()
+    })
+    .await;
+    let first_txid = row_max(&seen, 0).unwrap();
+    db.insert_rows("items", 10);
+    let seen = wait_for_gs(&api, "dbs/app", &mut ls, "the second L0 file", |r| {
+        row_max(r, 0).is_some_and(|m| m > first_txid)
+    })
+    .await;
+    let txid = row_max(&seen, 0).unwrap();
+    wait_for_gs(&api, "dbs/app", &mut ls, "L1 and L9 to catch up", |r| {
+        row_max(r, 1) == Some(txid) && row_max(r, 9) == Some(txid)
+    })
+    .await;
+    ls.stop();
+
+    // The raw bucket, read through the JSON API without our layout code.
+    let objects = api.list(BUCKET, "dbs/app/").await;
+    for object in &objects {
+        eprintln!(
+            "litestream wrote gs key {} ({} bytes, {:?}, metadata {:?})",
+            object.name, object.size, object.content_type, object.metadata
+        );
+    }
+    let raw_rows = gs_rows("dbs/app", &objects);
+    let levels: BTreeSet<u8> = raw_rows.iter().map(|r| r.0).collect();
+    assert_eq!(levels, BTreeSet::from([0, 1, 9]));
+    let url = gcs.gs_url(BUCKET, "dbs/app");
+    let theirs: BTreeSet<Row> = ltx_list_json_gs(&gcs, &url)
+        .into_iter()
+        .map(|e| (e.level, e.min_txid, e.max_txid, e.size))
+        .collect();
+    assert_eq!(theirs, raw_rows, "`litestream ltx` vs the raw bucket");
+
+    // Our gs layout names exactly these keys, and our gs metadata is exactly theirs.
+    let layout = KeyLayout::for_kind(ReplicaKind::Gs, ObjectPath::from("dbs/app"));
+    let metadata_key = timestamp_metadata_key(ReplicaKind::Gs).unwrap();
+    assert_eq!(metadata_key, TIMESTAMP_METADATA_KEY);
+    let ours =
+        ReplicaClient::from_store(ReplicaKind::Gs, "ours", Arc::new(InMemory::new())).unwrap();
+    for object in &objects {
+        let key = ObjectPath::from(object.name.as_str());
+        let (level, name) = layout.parse_key(&key).unwrap();
+        assert_eq!(layout.ltx_key(level, name), key);
+        let bytes = api.download(BUCKET, &object.name).await;
+        let header = decode_file(&bytes[..])
+            .unwrap_or_else(|e| panic!("{}: {e}", object.name))
+            .summary
+            .header;
+        assert_eq!(
+            (header.min_txid, header.max_txid),
+            (name.min_txid, name.max_txid)
+        );
+        assert_eq!(
+            object.metadata,
+            BTreeMap::from([(
+                metadata_key.to_owned(),
+                format_rfc3339_nano(datetime_from_ms(header.timestamp).unwrap())
+            )]),
+            "{}: Litestream stores the header timestamp in RFC3339Nano",
+            object.name
+        );
+        assert_eq!(object.content_type.as_deref(), Some(LTX_CONTENT_TYPE));
+
+        ours.write_ltx(level, name, bytes, header.timestamp)
+            .await
+            .unwrap();
+        let our_key = ours.ltx_key(level, name);
+        let written = ours
+            .object_store()
+            .get_opts(&our_key, GetOptions::new().with_head(true))
+            .await
+            .unwrap()
+            .attributes;
+        assert_eq!(
+            metadata_and_content_type(&written),
+            (object.metadata.clone(), object.content_type.clone()),
+            "{our_key}: our gs metadata vs Litestream's"
+        );
+    }
+
+    // Our gs client over a copy of the bucket: the same listing, CreatedAt from the
+    // metadata, and a restore byte-identical to `litestream restore`.
+    let copy = copy_out_of_gcs(&api, &objects).await;
+    let client = ReplicaClient::from_store(ReplicaKind::Gs, "dbs/app", copy).unwrap();
+    let listed = client.list_all().await.unwrap();
+    assert_eq!(rows(&listed), raw_rows, "our gs listing vs the raw bucket");
+    let mut timed = listed.clone();
+    client.created_at_from_metadata(&mut timed).await.unwrap();
+    for file in &timed {
+        let bytes = client.read_ltx(file.level, file.name()).await.unwrap();
+        let header = decode_file(&bytes[..]).unwrap().summary.header;
+        assert_eq!(file.created_at, datetime_from_ms(header.timestamp).unwrap());
+    }
+    let ours_out = dir.path().join("restored-by-ltx-tui.db");
+    let outcome = restore(&client, &RestoreOptions::new(&ours_out), &Progress::none())
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, RestoreOutcome::Restored(_)),
+        "{outcome:?}"
+    );
+    let theirs_out = dir.path().join("restored-by-litestream.db");
+    tokio::task::block_in_place(|| restore_gs_ok(&gcs, &url, &theirs_out, None));
+    assert!(
+        std::fs::read(&ours_out).unwrap() == std::fs::read(&theirs_out).unwrap(),
+        "ltx-tui's restore of Litestream's gs replica differs from Litestream's own"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn litestream_lists_and_restores_what_our_gs_client_writes() {
+    let gcs = start_gcs().await;
+    let api = gcs.json_api();
+    let dir = tempfile::tempdir().unwrap();
+    let (states, files) = our_replica(dir.path());
+    let memory = Arc::new(InMemory::new());
+    let client = ReplicaClient::from_store(ReplicaKind::Gs, "ours/app", memory.clone()).unwrap();
+    let expected = write_all(&client, &files).await;
+
+    // Every object our gs client wrote goes into the bucket as it is: key, bytes,
+    // Content-Type and metadata.
+    let written: Vec<_> = memory.list(None).try_collect().await.unwrap();
+    for meta in &written {
+        let got = memory.get(&meta.location).await.unwrap();
+        let (metadata, content_type) = metadata_and_content_type(&got.attributes);
+        let content_type = content_type.expect("our gs client sets a Content-Type");
+        let bytes = got.bytes().await.unwrap();
+        let stored = api
+            .upload(
+                BUCKET,
+                meta.location.as_ref(),
+                &bytes,
+                &content_type,
+                &metadata,
+            )
+            .await;
+        assert_eq!(
+            (stored.size, &stored.metadata),
+            (bytes.len() as u64, &metadata)
+        );
+        assert_eq!(api.download(BUCKET, meta.location.as_ref()).await, bytes);
+    }
+    let keys: BTreeSet<String> = api
+        .list(BUCKET, "ours/")
+        .await
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    for key in [
+        "ours/app/ltx/0/0000000000000001-0000000000000001.ltx",
+        "ours/app/ltx/9/0000000000000001-0000000000000003.ltx",
+    ] {
+        assert!(keys.contains(key), "{key} missing from {keys:?}");
+    }
+
+    let url = gcs.gs_url(BUCKET, "ours/app");
+    let listed = ltx_list_json_gs(&gcs, &url);
+    let listed_rows: BTreeSet<Row> = listed
+        .iter()
+        .map(|e| (e.level, e.min_txid, e.max_txid, e.size))
+        .collect();
+    assert_eq!(listed_rows, expected);
+    for entry in &listed {
+        let (_, _, _, ts) = files
+            .iter()
+            .find(|(level, name, _, _)| {
+                (*level, name.min_txid.0, name.max_txid.0)
+                    == (entry.level, entry.min_txid, entry.max_txid)
+            })
+            .unwrap();
+        let whole_seconds = datetime_from_ms(*ts)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        assert_eq!(
+            entry.timestamp, whole_seconds,
+            "Litestream takes CreatedAt from our litestream-timestamp metadata"
+        );
+    }
+    let latest = dir.path().join("restored-latest.db");
+    tokio::task::block_in_place(|| restore_gs_ok(&gcs, &url, &latest, None));
+    assert_restored(&latest, &states[2], "gs latest");
+    let at_2 = dir.path().join("restored-2.db");
+    tokio::task::block_in_place(|| restore_gs_ok(&gcs, &url, &at_2, Some(2)));
+    assert_restored(&at_2, &states[1], "gs txid 2");
 }

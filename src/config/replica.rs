@@ -120,7 +120,8 @@ keyed_struct! {
         "region" => pub region: Option<String>,
         /// Bucket (S3, GCS, OSS, NATS) or container (Azure).
         "bucket" => pub bucket: Option<String>,
-        /// Custom endpoint (S3-compatible services, Azure, OSS).
+        /// Custom endpoint (S3-compatible services, Azure, OSS; for GCS, the base URL of an
+        /// emulator or gateway: an ltx-tui addition Litestream ignores).
         "endpoint" => pub endpoint: Option<String>,
         /// S3 path-style addressing (default: on when an endpoint is set).
         "force-path-style" => pub force_path_style: Option<bool>,

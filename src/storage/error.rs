@@ -1,6 +1,7 @@
 //! The one error type of the storage room. Every variant names the operation, the object key
 //! (or the URL / spec field) at fault, the level and TXID range when a file is involved, and,
-//! where a user can act, a hint.
+//! where a user can act, a hint. Errors from the store also name the replica: its bucket (or
+//! container or directory) and the custom endpoint it was reached at.
 
 use std::fmt;
 use std::io;
@@ -13,10 +14,12 @@ use crate::ltx::{FileName, LtxError};
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// The LTX file does not exist at that level (the typed not-found of the replica client).
-    #[error("{operation}: LTX file {name} (TXIDs {}-{}) not found at level {level} (key {key})", name.min_txid, name.max_txid)]
+    #[error("{operation}: LTX file {name} (TXIDs {}-{}) not found at level {level} (key {key} in {replica})", name.min_txid, name.max_txid)]
     NotFound {
         /// What the client was doing, e.g. "read LTX file".
         operation: &'static str,
+        /// The replica: `gs://bucket/path at http://127.0.0.1:4443`, `file:///dir`, ….
+        replica: String,
         /// The level searched.
         level: u8,
         /// The file (its TXID range).
@@ -26,10 +29,12 @@ pub enum StorageError {
     },
 
     /// The object store failed.
-    #[error("{operation} {key}{}: {source} (hint: {})", FileContext(*.level, *.name), backend_hint(.source))]
+    #[error("{operation} {key}{} in {replica}: {source} (hint: {})", FileContext(*.level, *.name), backend_hint(.source))]
     Backend {
         /// What the client was doing, e.g. "list level".
         operation: &'static str,
+        /// The replica: `gs://bucket/path at http://127.0.0.1:4443`, `file:///dir`, ….
+        replica: String,
         /// The object key or prefix.
         key: String,
         /// The level, when one level was involved.
@@ -186,9 +191,11 @@ impl StorageError {
         }
     }
 
-    /// Wraps an object store error; a not-found with a file in context becomes
+    /// Wraps an object store error of the replica at `replica` (see
+    /// [`super::ReplicaClient::location`]); a not-found with a file in context becomes
     /// [`StorageError::NotFound`].
     pub(crate) fn backend(
+        replica: &str,
         operation: &'static str,
         key: impl fmt::Display,
         level: Option<u8>,
@@ -199,6 +206,7 @@ impl StorageError {
             (object_store::Error::NotFound { .. }, Some(level), Some(name)) => {
                 StorageError::NotFound {
                     operation,
+                    replica: replica.to_owned(),
                     level,
                     name,
                     key: key.to_string(),
@@ -206,6 +214,7 @@ impl StorageError {
             }
             _ => StorageError::Backend {
                 operation,
+                replica: replica.to_owned(),
                 key: key.to_string(),
                 level,
                 name,
@@ -259,6 +268,7 @@ mod tests {
     fn backend_not_found_with_a_file_becomes_the_typed_not_found() {
         let name = FileName::new(Txid(1), Txid(2));
         let err = StorageError::backend(
+            "gs://bucket/db at http://127.0.0.1:4443",
             "read LTX file",
             "db/ltx/0/x",
             Some(0),
@@ -272,11 +282,16 @@ mod tests {
         assert!(err.is_not_found());
         let text = err.to_string();
         assert!(text.contains("0000000000000001-0000000000000002"), "{text}");
+        assert!(
+            text.contains("in gs://bucket/db at http://127.0.0.1:4443"),
+            "{text}"
+        );
     }
 
     #[test]
     fn backend_errors_carry_level_and_range_context_and_a_hint() {
         let err = StorageError::backend(
+            "s3://bucket/db",
             "write LTX file",
             "db/0000/x",
             Some(3),
@@ -293,6 +308,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("credentials"), "{text}");
+        assert!(text.contains("in s3://bucket/db:"), "{text}");
         assert!(!err.is_not_found());
     }
 }

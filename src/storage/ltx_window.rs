@@ -133,9 +133,11 @@ impl ReplicaClient {
     /// One file's listing entry (one HEAD request).
     pub async fn stat_ltx(&self, level: u8, name: FileName) -> Result<LtxFileInfo, StorageError> {
         let key = self.ltx_key(level, name);
-        let meta = self.object_store().head(&key).await.map_err(|e| {
-            StorageError::backend("stat LTX file", &key, Some(level), Some(name), e)
-        })?;
+        let meta = self
+            .object_store()
+            .head(&key)
+            .await
+            .map_err(self.store_error("stat LTX file", &key, Some(level), Some(name)))?;
         Ok(LtxFileInfo {
             level,
             min_txid: name.min_txid,
@@ -160,9 +162,8 @@ impl ReplicaClient {
         };
         let mut files = Vec::new();
         while let Some(meta) = listing.next().await {
-            let meta = meta.map_err(|e| {
-                StorageError::backend("list LTX files under", &prefix, Some(level), None, e)
-            })?;
+            let meta =
+                meta.map_err(self.store_error("list LTX files under", &prefix, Some(level), None))?;
             let Some((found, name)) = self.layout().parse_key(&meta.location) else {
                 continue;
             };

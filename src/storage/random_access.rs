@@ -30,9 +30,7 @@ impl ReplicaClient {
             .object_store()
             .get_range(&key, range.clone())
             .await
-            .map_err(|e| {
-                StorageError::backend("read range of", &key, Some(level), Some(name), e)
-            })?;
+            .map_err(self.store_error("read range of", &key, Some(level), Some(name)))?;
         if bytes.len() as u64 != range.end - range.start {
             return Err(StorageError::ShortRead {
                 level,
@@ -48,9 +46,11 @@ impl ReplicaClient {
     /// The file's size in bytes (one HEAD request).
     pub async fn ltx_size(&self, level: u8, name: FileName) -> Result<u64, StorageError> {
         let key = self.ltx_key(level, name);
-        let meta = self.object_store().head(&key).await.map_err(|e| {
-            StorageError::backend("stat LTX file", &key, Some(level), Some(name), e)
-        })?;
+        let meta = self
+            .object_store()
+            .head(&key)
+            .await
+            .map_err(self.store_error("stat LTX file", &key, Some(level), Some(name)))?;
         Ok(meta.size)
     }
 
@@ -133,6 +133,7 @@ impl ReplicaClient {
         {
             return StorageError::NotFound {
                 operation,
+                replica: self.location().to_owned(),
                 level,
                 name,
                 key,

@@ -7,6 +7,7 @@
 //! error is a [`StorageError`] naming the operation, key, level and TXID range; a missing file
 //! is [`StorageError::NotFound`].
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -57,6 +58,7 @@ impl std::fmt::Debug for LtxReadStream {
 #[derive(Debug, Clone)]
 pub struct ReplicaClient {
     kind: ReplicaKind,
+    location: Arc<str>,
     layout: KeyLayout,
     store: Arc<dyn ObjectStore>,
     metrics: Arc<ReplicaMetrics>,
@@ -77,8 +79,10 @@ impl ReplicaClient {
         layer: impl FnOnce(Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore>,
     ) -> Result<ReplicaClient, StorageError> {
         let built = backend::build(spec, env)?;
+        let location = backend::location(spec, built.endpoint.as_deref());
         Ok(ReplicaClient::assemble(
             spec.kind,
+            location,
             built.root,
             layer(built.store),
             built.file_root,
@@ -103,11 +107,13 @@ impl ReplicaClient {
             });
         }
         let root = backend::key_prefix(kind, path)?;
-        Ok(ReplicaClient::assemble(kind, root, store, None))
+        let location = format!("{kind} replica {:?} in a caller-built store", root.as_ref());
+        Ok(ReplicaClient::assemble(kind, location, root, store, None))
     }
 
     fn assemble(
         kind: ReplicaKind,
+        location: String,
         root: Path,
         store: Arc<dyn ObjectStore>,
         file_root: Option<FileRoot>,
@@ -115,6 +121,7 @@ impl ReplicaClient {
         let metrics = Arc::new(ReplicaMetrics::new(kind.as_str()));
         ReplicaClient {
             kind,
+            location: location.into(),
             layout: KeyLayout::for_kind(kind, root),
             store: Arc::new(InstrumentedStore::new(store, Arc::clone(&metrics))),
             metrics,
@@ -130,6 +137,26 @@ impl ReplicaClient {
     /// The backend kind.
     pub fn kind(&self) -> ReplicaKind {
         self.kind
+    }
+
+    /// Where the replica lives, as errors name it: its URL without credentials and, when the
+    /// store talks to a custom endpoint, ` at <endpoint>` (`gs://bucket/path at
+    /// http://127.0.0.1:4443`, `s3://bucket/path`, `file:///dir`).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Turns an `object_store` error of `operation` on `key` into a [`StorageError`] naming
+    /// this replica, and the level and file when given (a missing file becomes
+    /// [`StorageError::NotFound`]).
+    pub(crate) fn store_error<'a, K: fmt::Display + ?Sized>(
+        &'a self,
+        operation: &'static str,
+        key: &'a K,
+        level: Option<u8>,
+        name: Option<FileName>,
+    ) -> impl Fn(object_store::Error) -> StorageError + 'a {
+        move |e| StorageError::backend(&self.location, operation, key, level, name, e)
     }
 
     /// The key layout.
@@ -226,9 +253,8 @@ impl ReplicaClient {
         let mut listing = self.store.list(Some(prefix));
         let mut files = Vec::new();
         while let Some(meta) = listing.next().await {
-            let meta = meta.map_err(|e| {
-                StorageError::backend("list LTX files under", prefix, level, None, e)
-            })?;
+            let meta =
+                meta.map_err(self.store_error("list LTX files under", prefix, level, None))?;
             let Some((level, name)) = self.layout.parse_key(&meta.location) else {
                 continue;
             };
@@ -287,9 +313,7 @@ impl ReplicaClient {
             .store
             .get_opts(&key, GetOptions::new().with_head(true))
             .await
-            .map_err(|e| {
-                StorageError::backend("read metadata of", &key, Some(level), Some(name), e)
-            })?;
+            .map_err(self.store_error("read metadata of", &key, Some(level), Some(name)))?;
         let Some(value) = head
             .attributes
             .get(&Attribute::Metadata(metadata_key.into()))
@@ -308,22 +332,33 @@ impl ReplicaClient {
     /// The whole file.
     pub async fn read_ltx(&self, level: u8, name: FileName) -> Result<Bytes, StorageError> {
         let key = self.ltx_key(level, name);
-        let context = |e| StorageError::backend("read LTX file", &key, Some(level), Some(name), e);
-        let result = self.store.get(&key).await.map_err(context)?;
+        let context = self.store_error("read LTX file", &key, Some(level), Some(name));
+        let result = self.store.get(&key).await.map_err(&context)?;
         result.bytes().await.map_err(context)
     }
 
     /// The file as a stream of chunks (for large files and streaming restores).
     pub async fn open_ltx(&self, level: u8, name: FileName) -> Result<LtxReadStream, StorageError> {
         let key = self.ltx_key(level, name);
-        let result = self.store.get(&key).await.map_err(|e| {
-            StorageError::backend("open LTX file", &key, Some(level), Some(name), e)
-        })?;
+        let result = self.store.get(&key).await.map_err(self.store_error(
+            "open LTX file",
+            &key,
+            Some(level),
+            Some(name),
+        ))?;
         let size = result.meta.size;
+        let location = Arc::clone(&self.location);
         let stream = result
             .into_stream()
             .map_err(move |e| {
-                StorageError::backend("stream LTX file", &key, Some(level), Some(name), e)
+                StorageError::backend(
+                    &location,
+                    "stream LTX file",
+                    &key,
+                    Some(level),
+                    Some(name),
+                    e,
+                )
             })
             .boxed();
         Ok(LtxReadStream { size, stream })
@@ -363,9 +398,7 @@ impl ReplicaClient {
         self.store
             .put_opts(&key, PutPayload::from(bytes), options)
             .await
-            .map_err(|e| {
-                StorageError::backend("write LTX file", &key, Some(level), Some(name), e)
-            })?;
+            .map_err(self.store_error("write LTX file", &key, Some(level), Some(name)))?;
         if let Some(file_root) = self.file_root.clone() {
             let mtime = system_time_from_ms(header_timestamp_ms).ok_or_else(out_of_range)?;
             tokio::task::spawn_blocking(move || file_root.set_mtime(&key, mtime))
@@ -419,7 +452,7 @@ impl ReplicaClient {
             .map_ok(|meta| meta.location)
             .try_collect()
             .await
-            .map_err(|e| StorageError::backend("list for delete_all", &root, None, None, e))?;
+            .map_err(self.store_error("list for delete_all", &root, None, None))?;
         self.delete_keys(keys, "delete_all under", &root, None)
             .await
     }
@@ -441,13 +474,7 @@ impl ReplicaClient {
             match result {
                 Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => {
-                    return Err(StorageError::backend(
-                        operation,
-                        context_key,
-                        level,
-                        None,
-                        e,
-                    ));
+                    return Err(self.store_error(operation, context_key, level, None)(e));
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! The environment variables a replica client may fall back to for credentials and region,
-//! passed in explicitly so tests never depend on (or change) the process environment.
+//! The environment variables a replica client may fall back to for credentials, region and
+//! (gs) an emulator's address, passed in explicitly so tests never depend on (or change) the
+//! process environment.
 //!
 //! Litestream copies `LITESTREAM_ACCESS_KEY_ID`/`LITESTREAM_SECRET_ACCESS_KEY` to the `AWS_*`
 //! names only when those are unset, so the `AWS_*` names win; the same order is kept here.
@@ -17,6 +18,7 @@ pub const REPLICA_ENV_VARS: &[&str] = &[
     "LITESTREAM_SECRET_ACCESS_KEY",
     "LITESTREAM_AZURE_ACCOUNT_KEY",
     "GOOGLE_APPLICATION_CREDENTIALS",
+    "STORAGE_EMULATOR_HOST",
 ];
 
 /// A snapshot of the credential-related environment (empty values count as unset).

@@ -1,6 +1,7 @@
 //! Replica URLs as Litestream 0.5 accepts them, turned into a [`ReplicaSpec`]:
 //! `file:///abs/path`, `s3://bucket/path?endpoint=…&region=…&forcePathStyle=true` (Litestream's
-//! camelCase query names and their kebab-case aliases), `gs://bucket/path`, and
+//! camelCase query names and their kebab-case aliases), `gs://bucket/path` (no query: a gs
+//! endpoint comes from the config's `endpoint` or `STORAGE_EMULATOR_HOST`), and
 //! `abs://container/path` or `abs://account@container/path`.
 //!
 //! The host is the bucket (or container); the path loses its leading `/` (a `file` URL keeps an
@@ -77,8 +78,12 @@ impl ReplicaSpec {
                 spec.path = path.trim_matches('/').to_owned();
                 if kind == ReplicaKind::S3 {
                     apply_s3_query(&mut spec, query, &err)?;
-                } else {
-                    reject_query(query, &err)?;
+                } else if let Some(q) = query.filter(|q| !q.is_empty()) {
+                    return Err(err(
+                        "query",
+                        q,
+                        "is not supported for gs URLs (as in Litestream): give a custom endpoint as endpoint in the replica config, or set STORAGE_EMULATOR_HOST",
+                    ));
                 }
             }
             ReplicaKind::Abs => {
@@ -321,6 +326,14 @@ mod tests {
         assert_eq!(part_of("s3://b/p?regoin=x"), "query key regoin");
         assert_eq!(part_of("s3://b/p?sseKmsKeyId=k"), "query key sseKmsKeyId");
         assert_eq!(part_of("gs://b/p?region=x"), "query");
+        let gs_endpoint = ReplicaSpec::from_url("gs://b/p?endpoint=http://127.0.0.1:4443")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            gs_endpoint.contains("endpoint in the replica config")
+                && gs_endpoint.contains("STORAGE_EMULATOR_HOST"),
+            "{gs_endpoint}"
+        );
         assert_eq!(part_of("s3://b/p%zz"), "path");
         assert_eq!(part_of("s3://b/p#frag"), "fragment");
     }

@@ -1,7 +1,8 @@
 //! Driving the real `litestream` 0.5.17 against object storage: a supervised
-//! `litestream replicate` whose replica is `type: s3` on a [`MotoServer`] or `type: abs` on an
-//! [`AzuriteServer`], and one-shot `ltx` / `restore` commands on `s3://…?endpoint=…` URLs with
-//! the credentials in Litestream's environment.
+//! `litestream replicate` whose replica is `type: s3` on a [`MotoServer`], `type: abs` on an
+//! [`AzuriteServer`] or `type: gs` on a [`GcsEmulator`], and one-shot `ltx` / `restore`
+//! commands on `s3://…?endpoint=…` or `gs://…` URLs with the credentials (or, for gs,
+//! `STORAGE_EMULATOR_HOST`) in Litestream's environment.
 //!
 //! Every process runs with `AWS_CA_BUNDLE` removed (through
 //! [`super::litestream::litestream_command`]): with it set, Litestream's S3 client fails to
@@ -14,6 +15,7 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use super::azurite::{self, AzuriteServer};
+use super::gcs_emulator::GcsEmulator;
 use super::litestream::{
     LtxListEntry, ReplicateConfig, STOP_TIMEOUT, assert_success, go_duration, litestream_command,
     log_tail, txid_hex,
@@ -39,6 +41,13 @@ pub fn abs_replica_block(azurite: &AzuriteServer, container: &str, path: &str) -
         azurite::ACCOUNT_KEY,
         azurite.endpoint
     )
+}
+
+/// The replica block of `litestream.yml` for `gs://<bucket>/<path>`: `type: gs, bucket, path`.
+/// Litestream's gs replica has no endpoint setting: start it with
+/// [`GcsEmulator::litestream_env`] ([`RemoteReplicate::start_with_env`]).
+pub fn gs_replica_block(bucket: &str, path: &str) -> String {
+    format!("      type: gs\n      bucket: {bucket}\n      path: {path}\n")
 }
 
 /// The `litestream.yml` text for `db_path` with `config`'s levels, snapshot, retention and
@@ -82,6 +91,18 @@ impl RemoteReplicate {
         replica_block: &str,
         config: &ReplicateConfig,
     ) -> RemoteReplicate {
+        RemoteReplicate::start_with_env(dir, db_path, replica_block, config, &[])
+    }
+
+    /// [`RemoteReplicate::start`] with `env` added to Litestream's environment (e.g.
+    /// [`GcsEmulator::litestream_env`] for a [`gs_replica_block`]).
+    pub fn start_with_env(
+        dir: &Path,
+        db_path: &Path,
+        replica_block: &str,
+        config: &ReplicateConfig,
+        env: &[(String, String)],
+    ) -> RemoteReplicate {
         let config_path = dir.join("litestream.yml");
         fs::write(
             &config_path,
@@ -96,6 +117,7 @@ impl RemoteReplicate {
         cmd.arg("replicate")
             .arg("-config")
             .arg(&config_path)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(log)
@@ -160,23 +182,45 @@ impl Drop for RemoteReplicate {
     }
 }
 
-/// Runs `litestream <args>` (0.5.17) with moto's credentials in its environment.
-pub fn litestream_s3_cmd(moto: &MotoServer, args: &[String]) -> Output {
+/// Runs `litestream <args>` (0.5.17) with `env` added to its environment.
+pub fn litestream_env_cmd(env: &[(String, String)], args: &[String]) -> Output {
     let mut cmd = litestream_command(&peers::litestream());
-    cmd.args(args).envs(moto.litestream_env());
+    cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
     cmd.output()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
-/// `litestream ltx -level all -json <url>`, parsed.
-pub fn ltx_list_json_s3(moto: &MotoServer, url: &str) -> Vec<LtxListEntry> {
+/// Runs `litestream <args>` (0.5.17) with moto's credentials in its environment.
+pub fn litestream_s3_cmd(moto: &MotoServer, args: &[String]) -> Output {
+    litestream_env_cmd(&moto_env(moto), args)
+}
+
+fn moto_env(moto: &MotoServer) -> Vec<(String, String)> {
+    moto.litestream_env()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `litestream ltx -level all -json <url>` with `env`, parsed.
+pub fn ltx_list_json_env(env: &[(String, String)], url: &str) -> Vec<LtxListEntry> {
     let args: Vec<String> = ["ltx", "-level", "all", "-json", url]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let out = litestream_s3_cmd(moto, &args);
+    let out = litestream_env_cmd(env, &args);
     assert_success(&out, &format!("litestream ltx -level all -json {url}"));
     parse_ltx_list_json(&out.stdout)
+}
+
+/// `litestream ltx -level all -json <url>` with moto's credentials, parsed.
+pub fn ltx_list_json_s3(moto: &MotoServer, url: &str) -> Vec<LtxListEntry> {
+    ltx_list_json_env(&moto_env(moto), url)
+}
+
+/// `litestream ltx -level all -json gs://…` against `gcs`, parsed.
+pub fn ltx_list_json_gs(gcs: &GcsEmulator, url: &str) -> Vec<LtxListEntry> {
+    ltx_list_json_env(&gcs.litestream_env(), url)
 }
 
 /// Parses the JSON array `litestream ltx -json` prints.
@@ -203,6 +247,20 @@ pub fn parse_ltx_list_json(stdout: &[u8]) -> Vec<LtxListEntry> {
 /// output unless it succeeded.
 #[track_caller]
 pub fn restore_s3_ok(moto: &MotoServer, url: &str, out: &Path, txid: Option<u64>) {
+    restore_env_ok(&moto_env(moto), url, out, txid);
+}
+
+/// `litestream restore -o <out> [-txid T] gs://…` against `gcs`; panics with the output
+/// unless it succeeded.
+#[track_caller]
+pub fn restore_gs_ok(gcs: &GcsEmulator, url: &str, out: &Path, txid: Option<u64>) {
+    restore_env_ok(&gcs.litestream_env(), url, out, txid);
+}
+
+/// `litestream restore -o <out> [-txid T] <url>` with `env`; panics with the output unless it
+/// succeeded.
+#[track_caller]
+pub fn restore_env_ok(env: &[(String, String)], url: &str, out: &Path, txid: Option<u64>) {
     let mut args = vec![
         "restore".to_owned(),
         "-o".to_owned(),
@@ -213,7 +271,7 @@ pub fn restore_s3_ok(moto: &MotoServer, url: &str, out: &Path, txid: Option<u64>
         args.push(txid_hex(txid));
     }
     args.push(url.to_owned());
-    let output = litestream_s3_cmd(moto, &args);
+    let output = litestream_env_cmd(env, &args);
     assert_success(&output, &format!("litestream {}", args.join(" ")));
     assert!(out.is_file(), "restore did not create {}", out.display());
 }

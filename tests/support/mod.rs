@@ -11,6 +11,8 @@
 //! - `engine`: the engine in-process: test-speed parameters, waits on its watch channel, a
 //!   steady writer, replica L0 listings.
 //! - `tmpfs`: a tiny tmpfs (disk-full tests).
+//! - `moto`, `azurite`, `gcs_emulator`: real S3, Azure Blob and GCS APIs on 127.0.0.1;
+//!   `gcs_json_api`: a raw GCS JSON API client; `litestream_remote`: Litestream against them.
 //! - `mcp_peers`: the Python MCP SDK and the MCP Inspector CLI.
 //! - `ref_servers`: the reference MCP servers (server-everything, server-memory,
 //!   mcp-server-time): installs, launch commands, an HTTP runner, Inspector CLI helpers.
@@ -22,6 +24,8 @@
 pub mod azurite;
 pub mod engine;
 pub mod fixtures;
+pub mod gcs_emulator;
+pub mod gcs_json_api;
 pub mod hub;
 pub mod install;
 pub mod litestream;

@@ -90,5 +90,6 @@ pub(super) fn build(spec: &ReplicaSpec, env: &ReplicaEnv) -> Result<Backend, Sto
         store: Arc::new(store),
         root,
         file_root: None,
+        endpoint: spec.endpoint.clone(),
     })
 }

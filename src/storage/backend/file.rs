@@ -32,10 +32,10 @@ impl FileRoot {
 
     /// Sets the mtime of the file at `key` (blocking: call from a blocking task).
     pub(crate) fn set_mtime(&self, key: &Path, mtime: SystemTime) -> Result<(), StorageError> {
-        let path = self
-            .local
-            .path_to_filesystem(key)
-            .map_err(|source| StorageError::backend("locate file of", key, None, None, source))?;
+        let path = self.local.path_to_filesystem(key).map_err(|source| {
+            let replica = format!("file://{}", self.replica_dir.display());
+            StorageError::backend(&replica, "locate file of", key, None, None, source)
+        })?;
         std::fs::File::open(&path)
             .and_then(|f| f.set_modified(mtime))
             .map_err(|source| StorageError::Io {
@@ -144,6 +144,7 @@ pub(super) fn build(spec: &ReplicaSpec) -> Result<Backend, StorageError> {
         store: local.clone(),
         root,
         file_root: Some(FileRoot { local, replica_dir }),
+        endpoint: None,
     })
 }
 

@@ -13,5 +13,6 @@ pub(super) fn build(spec: &ReplicaSpec) -> Result<Backend, StorageError> {
         store: Arc::new(InMemory::new()),
         root: key_prefix(ReplicaKind::Memory, &spec.path)?,
         file_root: None,
+        endpoint: None,
     })
 }

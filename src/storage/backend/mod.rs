@@ -28,6 +28,8 @@ pub(crate) struct Backend {
     pub root: Path,
     /// For `file` replicas: the local directory.
     pub file_root: Option<FileRoot>,
+    /// The custom endpoint the store talks to (`None`: the provider's default), for messages.
+    pub endpoint: Option<String>,
 }
 
 /// Builds the backend `spec.kind` names.
@@ -39,6 +41,44 @@ pub(crate) fn build(spec: &ReplicaSpec, env: &ReplicaEnv) -> Result<Backend, Sto
         ReplicaKind::Abs => azure::build(spec, env),
         ReplicaKind::Memory => memory::build(spec),
     }
+}
+
+/// Where the replica `spec` describes lives, for messages: its URL without credentials
+/// (`gs://bucket/path`, `abs://account@container/path`, `file:///dir`) and, when the store talks
+/// to a custom endpoint, ` at <endpoint>` (user info and query removed).
+pub(crate) fn location(spec: &ReplicaSpec, endpoint: Option<&str>) -> String {
+    let bucket = spec.bucket.as_deref().unwrap_or("");
+    let path = spec.path.trim_matches('/');
+    let mut text = match spec.kind {
+        ReplicaKind::File => format!("file://{}", spec.path),
+        ReplicaKind::Memory => format!("memory://{path}"),
+        ReplicaKind::Abs => match spec.account_name.as_deref().filter(|a| !a.is_empty()) {
+            Some(account) => format!("abs://{account}@{bucket}/{path}"),
+            None => format!("abs://{bucket}/{path}"),
+        },
+        kind => format!("{kind}://{bucket}/{path}"),
+    };
+    if path.is_empty() && spec.kind != ReplicaKind::File {
+        text.truncate(text.trim_end_matches('/').len());
+    }
+    if let Some(endpoint) = endpoint {
+        text.push_str(" at ");
+        text.push_str(&endpoint_for_messages(endpoint));
+    }
+    text
+}
+
+/// `endpoint` without user info (`user:pass@`) or query string.
+fn endpoint_for_messages(endpoint: &str) -> String {
+    let endpoint = endpoint.split(['?', '#']).next().unwrap_or("");
+    let Some((scheme, rest)) = endpoint.split_once("://") else {
+        return endpoint.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    format!("{scheme}://{host}{tail}")
 }
 
 /// The key prefix for an object-store `path` (no leading or trailing `/` needed).
@@ -89,5 +129,43 @@ pub(crate) fn retry_config() -> RetryConfig {
         backoff: BackoffConfig::default(),
         max_retries: 3,
         retry_timeout: Duration::from_secs(30),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_name_bucket_path_and_endpoint_without_credentials() {
+        let gs = ReplicaSpec {
+            bucket: Some("b".to_owned()),
+            path: "/dbs/app/".to_owned(),
+            ..ReplicaSpec::new(ReplicaKind::Gs)
+        };
+        assert_eq!(location(&gs, None), "gs://b/dbs/app");
+        assert_eq!(
+            location(&gs, Some("https://user:secret@gcs.test:8443/base?token=x")),
+            "gs://b/dbs/app at https://gcs.test:8443/base"
+        );
+        let at_root = ReplicaSpec {
+            bucket: Some("b".to_owned()),
+            ..ReplicaSpec::new(ReplicaKind::S3)
+        };
+        assert_eq!(
+            location(&at_root, Some("http://127.0.0.1:9000")),
+            "s3://b at http://127.0.0.1:9000"
+        );
+        let abs = ReplicaSpec {
+            bucket: Some("c".to_owned()),
+            account_name: Some("acct".to_owned()),
+            path: "db".to_owned(),
+            ..ReplicaSpec::new(ReplicaKind::Abs)
+        };
+        assert_eq!(location(&abs, None), "abs://acct@c/db");
+        assert_eq!(
+            location(&ReplicaSpec::file("/var/backups/app"), None),
+            "file:///var/backups/app"
+        );
     }
 }

@@ -80,6 +80,7 @@ pub(super) fn build(spec: &ReplicaSpec, env: &ReplicaEnv) -> Result<Backend, Sto
         store: Arc::new(store),
         root,
         file_root: None,
+        endpoint: spec.endpoint.clone(),
     })
 }
 
