@@ -24,7 +24,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ltx_tui::ltx::Txid;
 use ltx_tui::ops::LtxFileEntry;
-use ltx_tui::tui::{AppState, Keymap, Msg, Pane, Theme, update, view};
+use ltx_tui::tui::{AppState, Keymap, LoadedWindow, Msg, Pane, Theme, update, view};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -300,7 +300,12 @@ fn frames_with_100k_files() {
         &mut state,
         Msg::TimelineLoaded {
             seq: req.seq,
-            result: Ok((all, end - span, end)),
+            result: Ok(LoadedWindow {
+                files: all,
+                from: end - span,
+                to: end,
+                truncated: false,
+            }),
         },
     );
     assert_eq!(state.timeline.file_count(), 100_000);

@@ -12,7 +12,7 @@ mod support;
 
 use crossterm::event::KeyCode;
 use ltx_tui::mcp::hub::ServerState;
-use ltx_tui::tui::{Effect, Msg, Theme};
+use ltx_tui::tui::{Effect, Msg, Pane, Theme};
 use ratatui::style::Color;
 
 use console::harness::Harness;
@@ -213,24 +213,28 @@ async fn fleet_databases_of_an_attached_ltx_tui_appear_in_the_databases_pane() {
     // The local table is still there, above the fleet.
     assert!(screen.contains("db0.db"), "{screen}");
 
-    // Its timeline is browsable from the MCP pane (`ltx_timeline`, read-only: no confirmation).
+    // `b` in the MCP pane opens its timeline in the Timeline pane, with the database selected
+    // (listed by the host's `ltx_timeline`; read-only: no confirmation).
     h.press(KeyCode::Char('5'));
     let effects = h.press(KeyCode::Char('b'));
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::McpCall { tool, .. } if tool == "ltx_timeline")),
+            .any(|e| matches!(e, Effect::LoadTimeline(r) if r.source.remote().is_some())),
         "{effects:?}"
     );
+    assert_eq!(h.state.pane, Pane::Timeline);
+    assert_eq!(h.state.selected_remote().unwrap().db.database, db);
     h.until("the remote timeline", |m| {
-        matches!(m, Msg::McpCallDone { .. })
+        matches!(m, Msg::TimelineLoaded { .. })
     })
     .await;
-    let screen = h.screen((120, 40));
-    assert!(screen.contains("ltx_timeline result"), "{screen}");
+    assert_eq!(h.state.timeline.error, None);
     assert!(
-        screen.contains("min_txid") || screen.contains("MIN_TXID"),
-        "{screen}"
+        h.state.timeline.files().iter().any(|f| f.level == 9),
+        "the remote replica's snapshot is on the timeline"
     );
+    let screen = h.screen((120, 40));
+    assert!(screen.contains("Timeline host1: app.db"), "{screen}");
     h.stop().await;
 }

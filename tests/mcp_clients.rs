@@ -2,7 +2,9 @@
 //! stateless 2026-07-28 protocol, and legacy mode, the `initialize` handshake) and the MCP
 //! Inspector CLI list every tool and call each one against `ltx-tui --headless --mcp-addr
 //! 127.0.0.1:0`. The Python client validates each structured result against the tool's output
-//! schema, so these calls also check the schemas.
+//! schema, so these calls also check the schemas. The engine commands (`ltx_sync`,
+//! `ltx_snapshot`, `ltx_pause`, `ltx_resume`) run for real on the server's engine; a
+//! `--read-only` server offers none of them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,7 +16,7 @@ use serde_json::{Value, json};
 use support::mcp_peers::{inspector, python_mcp};
 use support::mcp_server::McpServer;
 
-const EXPECTED_TOOLS: [&str; 12] = [
+const EXPECTED_TOOLS: [&str; 16] = [
     "litestream_info",
     "litestream_databases",
     "litestream_status",
@@ -27,6 +29,19 @@ const EXPECTED_TOOLS: [&str; 12] = [
     "ltx_preview",
     "ltx_lag",
     "ltx_mcp_servers",
+    "ltx_sync",
+    "ltx_snapshot",
+    "ltx_pause",
+    "ltx_resume",
+];
+
+/// The tools a `--read-only` server leaves out.
+const MUTATING_TOOLS: [&str; 5] = [
+    "litestream_restore",
+    "ltx_sync",
+    "ltx_snapshot",
+    "ltx_pause",
+    "ltx_resume",
 ];
 
 const CLIENT: &str = r#"
@@ -85,6 +100,11 @@ fn plan(server: &McpServer) -> Vec<(String, Value)> {
         ),
         ("ltx_lag".into(), json!({})),
         ("ltx_mcp_servers".into(), json!({})),
+        // Last, so the other calls see a replicating engine; resume ends the pause.
+        ("ltx_sync".into(), json!({"path": db})),
+        ("ltx_snapshot".into(), json!({"path": db})),
+        ("ltx_pause".into(), json!({"path": db})),
+        ("ltx_resume".into(), json!({"path": db})),
     ]
 }
 
@@ -138,6 +158,11 @@ fn check_results(report: &Value, what: &str) {
         true
     );
     assert_eq!(tools["litestream_ltx"]["annotations"]["readOnlyHint"], true);
+    for name in ["ltx_sync", "ltx_snapshot", "ltx_pause", "ltx_resume"] {
+        let a = &tools[name]["annotations"];
+        assert_eq!(a["readOnlyHint"], false, "{what}: {name}");
+        assert_eq!(a["destructiveHint"], false, "{what}: {name}");
+    }
     for r in report["results"].as_array().unwrap() {
         let name = r["name"].as_str().unwrap();
         assert!(r.get("exception").is_none(), "{what}: {name}: {r}");
@@ -154,6 +179,13 @@ fn check_results(report: &Value, what: &str) {
 fn python_sdk_auto_and_legacy_list_and_call_every_tool() {
     let dir = tempfile::tempdir().unwrap();
     let server = McpServer::start(dir.path(), "", &[]);
+    // New rows after the first snapshot: `ltx_snapshot` must upload a newer L9 file.
+    let first_l9 = support::litestream::ReplicaFiles::read(&server.replica)
+        .max_txid(9)
+        .unwrap();
+    let mut db = support::sqlite_db::TestDb::open(&server.db);
+    db.insert_rows("t", 5);
+    db.close();
 
     let auto = python(&server, "auto");
     assert_eq!(
@@ -183,6 +215,25 @@ fn python_sdk_auto_and_legacy_list_and_call_every_tool() {
     );
     let lag = &results[10]["structured"]["databases"][0]["replication"];
     assert!(lag["lag_seconds"].is_number(), "{lag}");
+    // The engine commands ran on the server's engine and say what they reached.
+    let db = server.db.display().to_string();
+    let synced = &results[12]["structured"];
+    assert_eq!(synced["command"], "sync", "{synced}");
+    assert_eq!(synced["database"], db, "{synced}");
+    assert!(synced["replica_txid"].is_string(), "{synced}");
+    let snapshot = &results[13]["structured"];
+    assert_eq!(snapshot["command"], "snapshot", "{snapshot}");
+    assert_eq!(results[14]["structured"]["state"], "paused");
+    assert_eq!(results[15]["structured"]["state"], "replicating");
+    let snapshot_txid =
+        u64::from_str_radix(snapshot["replica_txid"].as_str().unwrap(), 16).unwrap();
+    assert!(snapshot_txid > first_l9, "{snapshot}");
+    let l9 = support::litestream::ReplicaFiles::read(&server.replica);
+    assert!(
+        l9.level(9).iter().any(|f| f.max_txid == snapshot_txid),
+        "ltx_snapshot uploaded no L9 file at its TXID {snapshot_txid:x}: {:?}",
+        l9.names(9)
+    );
     assert!(
         !server.restores.join("dry.db").exists(),
         "a dry run writes nothing"
@@ -257,7 +308,7 @@ fn inspector_cli_lists_and_calls_every_tool() {
 }
 
 #[test]
-fn read_only_servers_do_not_offer_restore() {
+fn read_only_servers_offer_no_tool_that_changes_anything() {
     let dir = tempfile::tempdir().unwrap();
     let server = McpServer::start(dir.path(), "", &["--read-only"]);
     let listed = inspector_cli(&server, &["--method", "tools/list"]);
@@ -267,8 +318,19 @@ fn read_only_servers_do_not_offer_restore() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert!(!names.contains(&"litestream_restore"), "{names:?}");
-    assert_eq!(names.len(), EXPECTED_TOOLS.len() - 1);
+    for gone in MUTATING_TOOLS {
+        assert!(!names.contains(&gone), "{gone} offered: {names:?}");
+    }
+    assert_eq!(names.len(), EXPECTED_TOOLS.len() - MUTATING_TOOLS.len());
+    // Pausing through the plain endpoint is refused as an unknown tool too.
+    let (status, body) = support::mcp_server::curl(&[
+        "-X",
+        "POST",
+        &format!("{}/mcp/tools/ltx_pause", server.base),
+        "-d",
+        &json!({"path": server.db}).to_string(),
+    ]);
+    assert_eq!(status, 404, "{body}");
     let (status, body) = support::mcp_server::curl(&[
         "-X",
         "POST",

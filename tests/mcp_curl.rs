@@ -100,6 +100,28 @@ fn the_guides_curl_examples_succeed() {
     assert_eq!(status, 200, "{doc}");
     assert!(pit.exists());
 
+    // ltx-tui's engine commands through the plain endpoint: pause, sync while paused (one
+    // upload; it stays paused), resume; an unknown database is a usage error (400).
+    let (status, doc) = post(&server, "ltx_pause", &json!({"path": db}));
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["structuredContent"]["state"], "paused", "{doc}");
+    let (status, doc) = post(&server, "ltx_sync", &json!({"path": db}));
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["structuredContent"]["state"], "paused", "{doc}");
+    assert!(
+        doc["text"].as_str().unwrap().starts_with("synced "),
+        "{doc}"
+    );
+    let (status, doc) = post(&server, "ltx_resume", &json!({"path": db}));
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["structuredContent"]["state"], "replicating", "{doc}");
+    let (status, doc) = post(&server, "ltx_sync", &json!({"path": "/nowhere/x.db"}));
+    assert_eq!(status, 400, "{doc}");
+    assert!(
+        doc["text"].as_str().unwrap().contains("database not found"),
+        "{doc}"
+    );
+
     // A config that is not the server's is a clear error.
     let (status, doc) = post(
         &server,

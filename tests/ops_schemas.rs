@@ -28,7 +28,8 @@ fn every_operation_has_schemas_with_litestream_parameter_names() {
             "status",
             "ltx",
             "restore",
-            "preview"
+            "preview",
+            "replication_command"
         ]
     );
     let params = |name: &str| properties(&schemas.iter().find(|(n, _, _)| *n == name).unwrap().1);
@@ -80,6 +81,12 @@ fn every_operation_has_schemas_with_litestream_parameter_names() {
         assert!(
             params("preview").contains(&key.to_owned()),
             "preview lacks {key}"
+        );
+    }
+    for key in ["path", "config"] {
+        assert!(
+            params("replication_command").contains(&key.to_owned()),
+            "replication_command lacks {key}"
         );
     }
     for (name, _, result) in &schemas {

@@ -7,7 +7,8 @@
 //! With `--mcp-addr` or `mcp-addr` in the configuration, the MCP server runs beside the engine
 //! (`crate::mcp`): the bound address is logged as `MCP server listening on
 //! http://HOST:PORT/mcp` (port 0 picks a free one); a non-loopback address without
-//! `mcp-token` stops the start with exit code 2; `--read-only` leaves restore out.
+//! `mcp-token` stops the start with exit code 2; `--read-only` leaves out the tools that change
+//! anything (restore, sync, snapshot, pause, resume).
 //!
 //! The servers of `mcp-servers` are attached through the client hub (`crate::mcp::hub`) and
 //! reported by the `ltx_mcp_servers` tool; they are stopped gracefully at exit.
@@ -33,7 +34,7 @@ const HUB_STOP: std::time::Duration = std::time::Duration::from_secs(10);
 pub struct HeadlessArgs {
     /// `--mcp-addr`: serve MCP here (overrides `mcp-addr`).
     pub mcp_addr: Option<String>,
-    /// `--read-only`: leave out the MCP tools that write.
+    /// `--read-only`: leave out the MCP tools that change anything.
     pub read_only: bool,
 }
 

@@ -65,7 +65,7 @@ pub struct Cli {
     pub mcp_addr: Option<String>,
 
     /// Refuse every action that changes replication or writes files: in the console sync now,
-    /// snapshot now, pause/resume and restore; over MCP the restore tool is left out.
+    /// snapshot now, pause/resume and restore; over MCP those tools are left out.
     #[arg(long = "read-only", visible_alias = "readonly", global = true)]
     pub read_only: bool,
 

@@ -820,6 +820,9 @@ impl DbTask {
                     db: self.p.db_path.clone(),
                     state: "replicating".into(),
                 });
+                // Published before the sync: a sync still waiting out an error's backoff
+                // publishes nothing, and the state must not read "paused" meanwhile.
+                self.publish();
                 self.step(false).await;
                 let _ = reply.send(Ok(self.replica_txid));
             }

@@ -24,7 +24,8 @@ use super::restore_tool;
 use super::text;
 use super::tools::ToolId;
 use crate::ops::{
-    self, LtxParams, OpsContext, OpsError, PreviewParams, ReplicaTarget, VersionParams,
+    self, LtxParams, OpsContext, OpsError, PreviewParams, ReplicaTarget, ReplicationCommandParams,
+    VersionParams,
 };
 
 /// What a tool call produced: structured content and text, or an error message.
@@ -78,7 +79,7 @@ impl ToolOutput {
 /// Why a call was not run: the protocol's errors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
-    /// No tool of that name (or restore on a read-only server).
+    /// No tool of that name (or a tool that changes anything, on a read-only server).
     #[error("unknown tool {0:?}")]
     UnknownTool(String),
     /// The arguments do not fit the tool's input schema.
@@ -168,7 +169,7 @@ impl McpTools {
     /// Resolves `name` to a tool this server offers.
     pub fn tool(&self, name: &str) -> Result<ToolId, CallError> {
         match ToolId::from_name(name) {
-            Some(id) if !(self.inner.read_only && id.writes()) => Ok(id),
+            Some(id) if !(self.inner.read_only && id.mutates()) => Ok(id),
             _ => Err(CallError::UnknownTool(name.to_owned())),
         }
     }
@@ -303,6 +304,19 @@ impl McpTools {
                 let _: McpServersArgs = parse(id, args)?;
                 let r = McpServersResult::of(self.inner.hub.as_ref());
                 ToolOutput::ok(&r, r.table())
+            }
+            ToolId::Sync | ToolId::Snapshot | ToolId::Pause | ToolId::Resume => {
+                let mut p: ReplicationCommandParams = parse(id, args)?;
+                let config = p.config.take();
+                let Some(command) = id.replication_command() else {
+                    return Err(CallError::UnknownTool(name.to_owned()));
+                };
+                self.with_config(config.as_deref(), || async {
+                    ops::replication_command(ctx, command, &p)
+                        .await
+                        .map(|r| ToolOutput::ok(&r, r.text()))
+                })
+                .await
             }
             ToolId::Restore => {
                 let a: RestoreArgs = parse(id, args)?;

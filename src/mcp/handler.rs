@@ -17,9 +17,10 @@ use super::tools::{catalogue, definition};
 
 /// What the server tells clients about itself.
 pub const INSTRUCTIONS: &str = "ltx-tui: SQLite replication (Litestream-compatible LTX replicas). \
-Tools keep Litestream's names (litestream_*) and add ltx_timeline, ltx_preview and ltx_lag. Every \
-result has structured content and a text table. Restores write only under the server's \
-restore-dirs; try dry_run first.";
+Tools keep Litestream's names (litestream_*) and add ltx_timeline, ltx_preview, ltx_lag, \
+ltx_mcp_servers, and the engine commands ltx_sync, ltx_snapshot, ltx_pause and ltx_resume (absent \
+on a read-only server). Every result has structured content and a text table. Restores write \
+only under the server's restore-dirs; try dry_run first.";
 
 /// The rmcp handler: one per request (stateless) or session, all sharing one [`McpTools`].
 #[derive(Debug, Clone)]

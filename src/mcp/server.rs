@@ -47,7 +47,7 @@ pub struct McpServeOptions {
     pub addr: String,
     /// The bearer token every request must carry (required off loopback).
     pub token: Option<String>,
-    /// Leave out the tools that write (restore).
+    /// Leave out the tools that change anything (restore, the engine commands).
     pub read_only: bool,
     /// Where restores may write (`restore-dirs`); empty refuses every restore.
     pub restore_dirs: Vec<PathBuf>,

@@ -3,7 +3,8 @@
 //! schema (from the operation's result type), and annotations (read-only, destructive,
 //! idempotent, open-world). The schemas come from schemars, like [`crate::ops::schemas`].
 //!
-//! `--read-only` drops the tools that write (restore).
+//! `--read-only` drops the tools that change anything: restore, and the engine commands (sync
+//! now, snapshot now, pause, resume), the same set the console's `--readonly` refuses.
 
 use std::sync::{Arc, OnceLock};
 
@@ -14,7 +15,8 @@ use super::args::{ConfigArgs, PathArgs, RestoreArgs, StatusArgs};
 use super::compat::{GenerationsResult, LagResult, SnapshotsResult};
 use super::hub_tool::{McpServersArgs, McpServersResult};
 use crate::ops::{
-    DatabasesResult, InfoResult, LtxParams, LtxResult, PreviewParams, PreviewResult, RestoreResult,
+    DatabasesResult, InfoResult, LtxParams, LtxResult, PreviewParams, PreviewResult,
+    ReplicationCommand, ReplicationCommandParams, ReplicationCommandResult, RestoreResult,
     StatusResult, VersionResult,
 };
 
@@ -45,10 +47,18 @@ pub enum ToolId {
     Lag,
     /// `ltx_mcp_servers`.
     McpServers,
+    /// `ltx_sync`.
+    Sync,
+    /// `ltx_snapshot`.
+    Snapshot,
+    /// `ltx_pause`.
+    Pause,
+    /// `ltx_resume`.
+    Resume,
 }
 
 /// Every tool, in the order `tools/list` returns them.
-pub const ALL_TOOLS: [ToolId; 12] = [
+pub const ALL_TOOLS: [ToolId; 16] = [
     ToolId::Info,
     ToolId::Databases,
     ToolId::Status,
@@ -61,6 +71,10 @@ pub const ALL_TOOLS: [ToolId; 12] = [
     ToolId::Preview,
     ToolId::Lag,
     ToolId::McpServers,
+    ToolId::Sync,
+    ToolId::Snapshot,
+    ToolId::Pause,
+    ToolId::Resume,
 ];
 
 impl ToolId {
@@ -79,6 +93,10 @@ impl ToolId {
             ToolId::Preview => "ltx_preview",
             ToolId::Lag => "ltx_lag",
             ToolId::McpServers => "ltx_mcp_servers",
+            ToolId::Sync => "ltx_sync",
+            ToolId::Snapshot => "ltx_snapshot",
+            ToolId::Pause => "ltx_pause",
+            ToolId::Resume => "ltx_resume",
         }
     }
 
@@ -87,9 +105,30 @@ impl ToolId {
         ALL_TOOLS.into_iter().find(|t| t.name() == name)
     }
 
-    /// True for the tools that write files.
-    pub fn writes(self) -> bool {
-        matches!(self, ToolId::Restore)
+    /// True for the tools that change files or replication (left out by `--read-only`).
+    pub fn mutates(self) -> bool {
+        self.replication_command().is_some() || matches!(self, ToolId::Restore)
+    }
+
+    /// The engine command a tool runs (`ltx_sync`, `ltx_snapshot`, `ltx_pause`, `ltx_resume`).
+    pub fn replication_command(self) -> Option<ReplicationCommand> {
+        match self {
+            ToolId::Sync => Some(ReplicationCommand::Sync),
+            ToolId::Snapshot => Some(ReplicationCommand::Snapshot),
+            ToolId::Pause => Some(ReplicationCommand::Pause),
+            ToolId::Resume => Some(ReplicationCommand::Resume),
+            _ => None,
+        }
+    }
+
+    /// The tool that runs `command`.
+    pub fn for_replication_command(command: ReplicationCommand) -> ToolId {
+        match command {
+            ReplicationCommand::Sync => ToolId::Sync,
+            ReplicationCommand::Snapshot => ToolId::Snapshot,
+            ReplicationCommand::Pause => ToolId::Pause,
+            ReplicationCommand::Resume => ToolId::Resume,
+        }
     }
 
     fn title(self) -> &'static str {
@@ -106,6 +145,10 @@ impl ToolId {
             ToolId::Preview => "Preview a point in time",
             ToolId::Lag => "Replication lag",
             ToolId::McpServers => "Attached MCP servers",
+            ToolId::Sync => "Sync a database now",
+            ToolId::Snapshot => "Snapshot a database now",
+            ToolId::Pause => "Pause replication of a database",
+            ToolId::Resume => "Resume replication of a database",
         }
     }
 
@@ -160,6 +203,16 @@ impl ToolId {
                  state (ready, degraded, failed, …), last round trip, negotiated protocol, tool \
                  count, restarts, and whether it is another ltx-tui."
             }
+            ToolId::Sync => {
+                "Sync a replicated database now: read its WAL and upload everything pending;                  answers the replica's TXID. Works while paused (one sync; it stays paused)."
+            }
+            ToolId::Snapshot => {
+                "Sync a replicated database, then build and upload a full snapshot (an L9 file)                  now; answers the snapshot's TXID."
+            }
+            ToolId::Pause => {
+                "Pause replication of a database: nothing is synced or uploaded until                  ltx_resume (the WAL is kept, nothing is lost; lag grows meanwhile)."
+            }
+            ToolId::Resume => "Resume replication of a paused database; it syncs at once.",
         }
     }
 
@@ -182,6 +235,24 @@ impl ToolId {
                 .destructive(false)
                 .idempotent(true)
                 .open_world(true),
+            // Engine commands: none destroys data. A sync leaves the same replica when repeated;
+            // a snapshot adds a new L9 file each time; pausing or resuming twice is pausing or
+            // resuming once. Sync and snapshot write to object storage: open world.
+            ToolId::Sync => base
+                .read_only(false)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(true),
+            ToolId::Snapshot => base
+                .read_only(false)
+                .destructive(false)
+                .idempotent(false)
+                .open_world(true),
+            ToolId::Pause | ToolId::Resume => base
+                .read_only(false)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
             ToolId::Databases
             | ToolId::Status
             | ToolId::Version
@@ -208,6 +279,10 @@ impl ToolId {
             ToolId::Preview => (schema_for!(PreviewParams), schema_for!(PreviewResult)),
             ToolId::Lag => (schema_for!(StatusArgs), schema_for!(LagResult)),
             ToolId::McpServers => (schema_for!(McpServersArgs), schema_for!(McpServersResult)),
+            ToolId::Sync | ToolId::Snapshot | ToolId::Pause | ToolId::Resume => (
+                schema_for!(ReplicationCommandParams),
+                schema_for!(ReplicationCommandResult),
+            ),
         }
     }
 
@@ -233,12 +308,12 @@ fn object(schema: Schema) -> JsonObject {
     }
 }
 
-/// The tool definitions (built once), optionally without the tools that write.
+/// The tool definitions (built once), optionally without the tools that change anything.
 pub fn catalogue(read_only: bool) -> Vec<Tool> {
     static ALL: OnceLock<Vec<(ToolId, Tool)>> = OnceLock::new();
     ALL.get_or_init(|| ALL_TOOLS.iter().map(|t| (*t, t.build())).collect())
         .iter()
-        .filter(|(id, _)| !(read_only && id.writes()))
+        .filter(|(id, _)| !(read_only && id.mutates()))
         .map(|(_, tool)| tool.clone())
         .collect()
 }
@@ -272,9 +347,30 @@ mod tests {
     }
 
     #[test]
-    fn read_only_drops_restore() {
+    fn read_only_drops_restore_and_the_engine_commands() {
         let names: Vec<_> = catalogue(true).into_iter().map(|t| t.name).collect();
-        assert!(!names.iter().any(|n| n == "litestream_restore"));
-        assert_eq!(names.len(), ALL_TOOLS.len() - 1);
+        for gone in [
+            "litestream_restore",
+            "ltx_sync",
+            "ltx_snapshot",
+            "ltx_pause",
+            "ltx_resume",
+        ] {
+            assert!(!names.iter().any(|n| n == gone), "{gone}");
+        }
+        assert_eq!(names.len(), ALL_TOOLS.len() - 5);
+    }
+
+    #[test]
+    fn engine_commands_change_state_but_destroy_nothing() {
+        for command in ReplicationCommand::ALL {
+            let id = ToolId::for_replication_command(command);
+            assert_eq!(id.replication_command(), Some(command));
+            let a = id.annotations();
+            assert_eq!(a.read_only_hint, Some(false), "{}", id.name());
+            assert_eq!(a.destructive_hint, Some(false), "{}", id.name());
+        }
+        assert_eq!(ToolId::Snapshot.annotations().idempotent_hint, Some(false));
+        assert_eq!(ToolId::Pause.annotations().idempotent_hint, Some(true));
     }
 }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::config::ConfigError;
+use crate::engine::EngineError;
 use crate::restore::RestoreError;
 use crate::storage::StorageError;
 
@@ -154,6 +155,27 @@ pub enum OpsError {
     #[error(transparent)]
     Restore(#[from] RestoreError),
 
+    /// The operation needs the running engine and this process has none (a one-shot command).
+    #[error(
+        "{operation}: needs the running engine (hint: run it in the console or in `ltx-tui --headless`)"
+    )]
+    NoEngine {
+        /// The operation that needed it.
+        operation: &'static str,
+    },
+
+    /// The running engine refused or failed a command.
+    #[error("{operation} {}: {source}", path.display())]
+    Engine {
+        /// The command (`sync`, `snapshot`, `pause`, `resume`).
+        operation: &'static str,
+        /// The database.
+        path: PathBuf,
+        /// The engine's error (names the replica and what failed; boxed: it is large).
+        #[source]
+        source: Box<EngineError>,
+    },
+
     /// An async task of the operation died.
     #[error("{operation}: internal task failed: {message}")]
     Task {
@@ -185,6 +207,8 @@ impl OpsError {
             OpsError::Restore(RestoreError::InvalidOption { .. }) => OpsErrorKind::Usage,
             OpsError::Io { .. }
             | OpsError::Task { .. }
+            | OpsError::NoEngine { .. }
+            | OpsError::Engine { .. }
             | OpsError::ReplicatedDatabase { .. }
             | OpsError::Restore(_) => OpsErrorKind::Operation,
         }

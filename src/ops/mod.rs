@@ -1,8 +1,9 @@
 //! The operations surface: info, version, databases, status (with lag), the LTX timeline,
-//! restore (with progress, and a [`RestoreScope`] for where it may write), and preview. The command line, the console and the MCP server all call
-//! these functions; each takes typed parameters and returns a typed result (serde, with a JSON
-//! schema from [`schemars`]) that maps onto Litestream's MCP tools, plus the text tables and
-//! JSON that Litestream's CLI prints for it.
+//! restore (with progress, and a [`RestoreScope`] for where it may write), preview, and the
+//! engine commands (sync now, snapshot now, pause, resume). The command line, the console and
+//! the MCP server all call these functions; each takes typed parameters and returns a typed
+//! result (serde, with a JSON schema from [`schemars`]) that maps onto Litestream's MCP tools,
+//! plus the text tables and JSON that Litestream's CLI prints for it.
 //!
 //! One file per operation. This room never imports the faces (the console or the MCP server)
 //! nor any terminal crate; it reads configuration, local files and replicas, and takes
@@ -18,6 +19,7 @@ mod ltx_cursor;
 mod preview;
 mod preview_cache;
 mod preview_params;
+mod replication_command;
 mod restore;
 mod restore_params;
 mod restore_scope;
@@ -44,6 +46,9 @@ pub use preview::{preview, preview_diff};
 pub use preview_cache::{PointSummary, PreviewCache};
 pub use preview_params::{
     PreviewDiff, PreviewParams, PreviewResult, TableChange, TableDiff, TablePreview,
+};
+pub use replication_command::{
+    ReplicationCommand, ReplicationCommandParams, ReplicationCommandResult, replication_command,
 };
 pub use restore::restore;
 pub use restore_params::{IntegrityCheck, PlannedFile, RestoreParams, RestoreResult};
@@ -85,6 +90,11 @@ pub fn schemas() -> Vec<(&'static str, schemars::Schema, schemars::Schema)> {
             "preview",
             schema_for!(PreviewParams),
             schema_for!(PreviewResult),
+        ),
+        (
+            "replication_command",
+            schema_for!(ReplicationCommandParams),
+            schema_for!(ReplicationCommandResult),
         ),
     ]
 }

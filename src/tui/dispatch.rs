@@ -9,9 +9,11 @@ use crate::engine::ReplicationState;
 
 use super::action::Action;
 use super::effect::Effect;
+use super::fleet::{RemoteDbRef, Selected};
 use super::palette::Palette;
 use super::state::{AppState, Overlay, Pane};
 use super::theme::{Meaning, Theme};
+use super::timeline_source::TimelineSource;
 use super::wizard::WizardState;
 
 /// Why `action` cannot run now, or `None` when it can.
@@ -24,13 +26,17 @@ pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
         action,
         Action::SyncNow | Action::SnapshotNow | Action::PauseResume | Action::Detail
     );
-    if needs_db && state.selected_db().is_none() {
+    if needs_db && state.selected().is_none() {
         return Some(format!("{}: no database selected", info.description));
+    }
+    if let Some(reason) = super::remote_action::disabled_reason(state, action) {
+        return Some(reason);
     }
     if matches!(
         action,
         Action::SyncNow | Action::SnapshotNow | Action::PauseResume
-    ) && !state.engine_running
+    ) && state.selected_remote().is_none()
+        && !state.engine_running
     {
         return Some(format!("{}: the engine is not running", info.description));
     }
@@ -41,7 +47,14 @@ pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
         Action::Preview if state.timeline.at_cursor().txid.is_none() => {
             Some("preview: no LTX file at or before the cursor".to_owned())
         }
-        Action::Restore if state.dbs.is_empty() => Some("restore: no database configured".into()),
+        Action::Restore => match remote_in_view(state) {
+            Some(db) => Some(format!(
+                "restore from a remote host: use its MCP restore tool (litestream_restore on {})",
+                db.host
+            )),
+            None if state.dbs.is_empty() => Some("restore: no database configured".into()),
+            None => None,
+        },
         Action::PrevFile | Action::NextFile if state.timeline.file_count() == 0 => {
             Some("no LTX files in this window".into())
         }
@@ -193,6 +206,9 @@ pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::SyncNow | Action::SnapshotNow | Action::PauseResume => {
+            if let Some(remote) = super::remote_action::for_selection(state, action) {
+                return super::remote_action::ask(state, remote);
+            }
             let Some(db) = state.selected_db() else {
                 return vec![];
             };
@@ -233,11 +249,24 @@ pub fn dispatch(state: &mut AppState, action: Action) -> Vec<Effect> {
             timeline_load(state)
         }
         Action::Preview => {
-            let Some(db) = state.timeline.db.clone() else {
-                return vec![];
-            };
             let Some(txid) = state.timeline.at_cursor().txid else {
                 return vec![];
+            };
+            let db = match state.timeline.source.clone() {
+                Some(TimelineSource::Local(db)) => db,
+                Some(TimelineSource::Remote(db)) => {
+                    let newest = state.remote_db(&db).and_then(|r| r.replica_txid());
+                    state.toast(
+                        Meaning::Muted,
+                        format!("preview at TXID {txid} on {}…", db.label()),
+                    );
+                    return vec![Effect::RemotePreview {
+                        db,
+                        txid,
+                        compare: newest.filter(|n| *n != txid),
+                    }];
+                }
+                None => return vec![],
             };
             let now = state
                 .dbs
@@ -320,7 +349,7 @@ fn move_selection(state: &mut AppState, action: Action) {
         }
         return;
     }
-    let rows = state.visible_dbs().len();
+    let rows = state.visible_dbs().len() + state.fleet_rows().len();
     let last = rows.saturating_sub(1);
     let sel = &mut state.table.selected;
     *sel = match action {
@@ -331,8 +360,29 @@ fn move_selection(state: &mut AppState, action: Action) {
         Action::Top => 0,
         _ => last,
     };
-    if let Some(db) = state.selected_db().map(|d| d.path.clone()) {
-        state.timeline.set_db(db);
+    follow_selection(state);
+}
+
+/// Shows the selected database, local or remote, on the timeline.
+pub(super) fn follow_selection(state: &mut AppState) {
+    let source = match state.selected() {
+        Some(Selected::Local(db)) => TimelineSource::Local(db.path.clone()),
+        Some(Selected::Remote(row)) => TimelineSource::Remote(row.db_ref()),
+        None => return,
+    };
+    state.timeline.set_source(source);
+}
+
+/// The remote database the visible pane is about: the timeline's, or the table's selection.
+fn remote_in_view(state: &AppState) -> Option<RemoteDbRef> {
+    match state.pane {
+        Pane::Timeline => state
+            .timeline
+            .source
+            .as_ref()
+            .and_then(TimelineSource::remote)
+            .cloned(),
+        _ => state.selected_remote().map(|r| r.db_ref()),
     }
 }
 
@@ -343,7 +393,12 @@ fn open_wizard(state: &mut AppState) {
         .map(|d| (d.path.clone(), d.name.clone()))
         .collect();
     let selected_path = match state.pane {
-        Pane::Timeline => state.timeline.db.clone(),
+        Pane::Timeline => state
+            .timeline
+            .source
+            .as_ref()
+            .and_then(TimelineSource::local)
+            .cloned(),
         _ => state.selected_db().map(|d| d.path.clone()),
     };
     let selected = selected_path

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use crate::ltx::Txid;
 
 use super::action::Action;
+use super::fleet::RemoteDbRef;
+use super::remote_action::RemoteAction;
 use super::timeline::WindowRequest;
 use super::wizard::WizardEffect;
 
@@ -20,7 +22,9 @@ pub enum Effect {
         /// Database path.
         db: PathBuf,
     },
-    /// List the LTX files of a timeline window (`ops::ltx`).
+    /// An engine command on a database of an attached ltx-tui (confirmed by the operator).
+    RemoteCommand(RemoteAction),
+    /// List the LTX files of a timeline window (`ops::ltx`, or the host's `ltx_timeline`).
     LoadTimeline(WindowRequest),
     /// What the database held at `txid` (`ops::preview`), and what changed up to `compare`.
     Preview {
@@ -29,6 +33,15 @@ pub enum Effect {
         /// The point.
         txid: Txid,
         /// The newer point to diff against (the replica's newest TXID).
+        compare: Option<Txid>,
+    },
+    /// What a remote database held at `txid` (the host's `ltx_preview`).
+    RemotePreview {
+        /// The database and its host.
+        db: RemoteDbRef,
+        /// The point.
+        txid: Txid,
+        /// The newer point to diff against (the replica's newest TXID, as last polled).
         compare: Option<Txid>,
     },
     /// Something for the restore wizard.

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::ops::{self, IntegrityCheck, LtxParams, PreviewParams, RestoreParams, RestoreScope};
+use crate::mcp::hub::{remote_command, remote_preview};
+use crate::ops::{self, IntegrityCheck, PreviewParams, RestoreParams, RestoreScope};
 use crate::restore::{self, Progress, RestoreProgress, RestoreTarget, SNAPSHOT_LEVEL};
 
 use super::action::Action;
@@ -23,8 +24,11 @@ use super::effect::Effect;
 use super::mcp_pane::McpServerCommand;
 use super::msg::Msg;
 use super::session::Session;
-use super::timeline::{MAX_WINDOW_FILES, WindowRequest};
+use super::timeline_io::load_timeline;
 use super::wizard::{PlanSummary, RestoreSummary, WizardEffect, WizardEvent};
+
+/// Why a remote database cannot be reached: this console attaches no MCP servers.
+pub(crate) const NO_HUB: &str = "no MCP servers are attached (mcp-servers)";
 
 /// Starts `effect` in the background; its outcome arrives on `tx`. Effects the loop owns
 /// (quit, suspend, mouse, demo) are ignored here.
@@ -59,6 +63,26 @@ pub fn run_effect(effect: Effect, session: &Arc<Session>, tx: &mpsc::UnboundedSe
                     db: name,
                     result,
                 });
+            });
+        }
+        Effect::RemoteCommand(action) => {
+            tokio::spawn(async move {
+                let result = match &session.hub {
+                    Some(hub) => {
+                        remote_command(hub, &action.db.host, action.command, &action.db.path).await
+                    }
+                    None => Err(NO_HUB.to_owned()),
+                };
+                let _ = tx.send(Msg::RemoteCommandDone { action, result });
+            });
+        }
+        Effect::RemotePreview { db, txid, compare } => {
+            tokio::spawn(async move {
+                let result = match &session.hub {
+                    Some(hub) => remote_preview(hub, &db.host, &db.path, txid, compare).await,
+                    None => Err(NO_HUB.to_owned()),
+                };
+                let _ = tx.send(Msg::PreviewLoaded(result));
             });
         }
         Effect::LoadTimeline(req) => {
@@ -174,29 +198,6 @@ fn restore_params(db: &Path, target: &RestoreTarget) -> RestoreParams {
 /// for planning); the plan does not depend on it.
 fn wizard_plan_output(db: &Path) -> String {
     super::wizard::default_output(db).display().to_string()
-}
-
-/// Lists one timeline window through `ops::ltx` (every level, the window's time range).
-pub async fn load_timeline(session: &Session, req: WindowRequest) -> Msg {
-    let params = LtxParams {
-        path: req.db.display().to_string(),
-        level: Some("all".into()),
-        since: Some(req.since.to_rfc3339_opts(SecondsFormat::Secs, true)),
-        until: Some(req.until.to_rfc3339_opts(SecondsFormat::Secs, true)),
-        limit: Some(MAX_WINDOW_FILES),
-        ..LtxParams::default()
-    };
-    let result = match session.replica(&req.db) {
-        Ok(target) => ops::ltx_on(&target, &params)
-            .await
-            .map(|r| (r.files, req.since, req.until))
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e),
-    };
-    Msg::TimelineLoaded {
-        seq: req.seq,
-        result,
-    }
 }
 
 async fn wizard_effect(

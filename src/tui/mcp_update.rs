@@ -8,14 +8,17 @@ use crate::mcp::hub::{HubSnapshot, ServerState};
 
 use super::action::Action;
 use super::effect::Effect;
+use super::fleet::RemoteDbRef;
 use super::mcp_form::{FormOutcome, McpForm};
 use super::mcp_pane::{
     CallView, McpFocus, McpServerCommand, McpTab, PendingCall, confirmation_reason,
 };
 use super::state::{AppState, Pane};
 use super::theme::Meaning;
+use super::timeline_source::TimelineSource;
 
-/// A new hub snapshot; returns the effects (logs to reload) and whether to redraw.
+/// A new hub snapshot; returns the effects (logs to reload, a remote timeline to load again)
+/// and whether to redraw.
 pub fn on_hub(state: &mut AppState, snapshot: HubSnapshot) -> (Vec<Effect>, bool) {
     let before: Vec<(String, ServerState)> = state
         .mcp
@@ -23,7 +26,16 @@ pub fn on_hub(state: &mut AppState, snapshot: HubSnapshot) -> (Vec<Effect>, bool
         .iter()
         .map(|s| (s.name.clone(), s.state))
         .collect();
+    let fleet_before = fleet_figures(state);
+    let shown_before = remote_shown_txid(state);
     let changed = state.mcp.apply(snapshot);
+    let fleet_changed = fleet_figures(state) != fleet_before;
+    // The remote database on the timeline got new files: load its window again.
+    let mut effects = Vec::new();
+    let shown_after = remote_shown_txid(state);
+    if shown_after.is_some() && shown_after != shown_before {
+        effects = super::update::refresh_timeline(state);
+    }
     for s in state.mcp.servers() {
         let was = before.iter().find(|(n, _)| *n == s.name).map(|(_, st)| *st);
         if s.state == ServerState::Failed && was.is_some_and(|w| w != ServerState::Failed) {
@@ -35,12 +47,29 @@ pub fn on_hub(state: &mut AppState, snapshot: HubSnapshot) -> (Vec<Effect>, bool
         }
     }
     let visible = state.pane == Pane::Mcp;
-    let effects = if visible {
-        reload_logs(state)
-    } else {
-        Vec::new()
-    };
-    (effects, changed && visible)
+    if visible {
+        effects.extend(reload_logs(state));
+    }
+    let redraw = (changed && visible)
+        || (fleet_changed && state.pane == Pane::Databases)
+        || !effects.is_empty();
+    (effects, redraw)
+}
+
+/// What the fleet table shows of every host (to redraw only when it changes).
+fn fleet_figures(state: &AppState) -> Vec<(String, Option<crate::mcp::hub::FleetView>)> {
+    state
+        .mcp
+        .servers()
+        .iter()
+        .map(|s| (s.name.clone(), s.fleet.clone()))
+        .collect()
+}
+
+/// The replica TXID last polled for the remote database on the timeline.
+fn remote_shown_txid(state: &AppState) -> Option<String> {
+    let db = state.timeline.source.as_ref()?.remote()?;
+    state.remote_db(db)?.db.replica_txid.clone()
 }
 
 /// Asks for the selected server's logs when the open tab shows older ones.
@@ -158,8 +187,9 @@ fn call(state: &mut AppState, pending: PendingCall) -> Vec<Effect> {
     }]
 }
 
-/// The timeline of the next database of the selected ltx-tui: `ltx_timeline` (every level,
-/// the newest 100 files), shown in the result viewer. Read-only, so no confirmation.
+/// The timeline of the next database of the selected ltx-tui: the Timeline pane on that
+/// database (selected in the databases table too), its window listed by the host's
+/// `ltx_timeline`. Read-only, so no confirmation.
 fn remote_timeline(state: &mut AppState) -> Vec<Effect> {
     let Some(server) = state.mcp.selected_server() else {
         return vec![];
@@ -168,22 +198,21 @@ fn remote_timeline(state: &mut AppState) -> Vec<Effect> {
         return vec![];
     };
     let i = state.mcp.remote_db % fleet.databases.len();
-    let db = fleet.databases[i].database.clone();
-    let name = server.name.clone();
+    let db = RemoteDbRef {
+        host: server.name.clone(),
+        path: fleet.databases[i].database.clone(),
+    };
     state.mcp.remote_db = i + 1;
-    let mut arguments = rmcp::model::JsonObject::new();
-    arguments.insert("path".into(), db.into());
-    arguments.insert("level".into(), "all".into());
-    arguments.insert("limit".into(), 100.into());
-    call(
-        state,
-        PendingCall {
-            server: name,
-            tool: "ltx_timeline".into(),
-            arguments,
-            reason: String::new(),
-        },
-    )
+    state.select_remote(&db);
+    state.timeline.set_source(TimelineSource::Remote(db));
+    state.pane = Pane::Timeline;
+    state.timeline.tick(state.now);
+    state
+        .timeline
+        .request_if_needed()
+        .map(Effect::LoadTimeline)
+        .into_iter()
+        .collect()
 }
 
 /// Why an MCP pane action cannot run now.
@@ -205,7 +234,7 @@ pub fn disabled_reason(state: &AppState, action: Action) -> Option<String> {
                 "{what}: the selected server is not a headless ltx-tui with databases"
             ))
         }
-        Action::McpCall | Action::McpRemoteTimeline if state.mcp.calling.is_some() => {
+        Action::McpCall if state.mcp.calling.is_some() => {
             Some(format!("{what}: a call is running (esc cancels it)"))
         }
         Action::McpCall if state.mcp.selected_tool().is_none() => {

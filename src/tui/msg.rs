@@ -6,6 +6,7 @@ use crate::engine::{EngineEvent, EngineSnapshot};
 
 use super::action::Action;
 use super::log_capture::LogLine;
+use super::remote_action::RemoteAction;
 use super::timeline::WindowFiles;
 use super::wizard::WizardEvent;
 
@@ -34,6 +35,13 @@ pub enum Msg {
         db: String,
         /// The outcome.
         result: Result<String, String>,
+    },
+    /// A host answered an engine command on one of its databases.
+    RemoteCommandDone {
+        /// What was sent.
+        action: RemoteAction,
+        /// The host's result, or why the call failed (the host's error text).
+        result: Result<crate::ops::ReplicationCommandResult, String>,
     },
     /// A timeline window was listed.
     TimelineLoaded {

@@ -7,11 +7,13 @@ use tui_input::Input;
 
 use crate::engine::{DatabaseStatus, EngineSnapshot, ReplicationState};
 
+use super::fleet::Selected;
 use super::keymap::Keymap;
 use super::lag_history::LagHistory;
 use super::logs::LogView;
 use super::mcp_pane::McpPane;
 use super::palette::Palette;
+use super::remote_action::RemoteAction;
 use super::theme::{Meaning, Theme};
 use super::timeline::TimelineState;
 use super::wizard::WizardState;
@@ -128,6 +130,8 @@ pub enum Overlay {
     Palette(Palette),
     /// The restore wizard.
     Wizard(Box<WizardState>),
+    /// The confirmation an action on a remote database needs (nothing is sent without it).
+    Confirm(RemoteAction),
     /// A text popup (preview results and other read-only reports).
     Report {
         /// Title.
@@ -255,14 +259,18 @@ impl AppState {
         }
     }
 
-    /// The rows of the databases table, filtered and sorted: indexes into `dbs`.
-    pub fn visible_dbs(&self) -> Vec<usize> {
-        let filter = self
-            .table
+    /// The filter of the databases table (being typed, or set), lower-cased.
+    pub fn filter_text(&self) -> String {
+        self.table
             .filtering
             .as_ref()
             .map_or(self.table.filter.as_str(), |i| i.value())
-            .to_lowercase();
+            .to_lowercase()
+    }
+
+    /// The local rows of the databases table, filtered and sorted: indexes into `dbs`.
+    pub fn visible_dbs(&self) -> Vec<usize> {
+        let filter = self.filter_text();
         let mut rows: Vec<usize> = (0..self.dbs.len())
             .filter(|&i| {
                 filter.is_empty()
@@ -286,11 +294,13 @@ impl AppState {
         rows
     }
 
-    /// The selected database, if any row is visible.
+    /// The selected local database, if the selection is on one (see [`AppState::selected`]
+    /// for remote ones).
     pub fn selected_db(&self) -> Option<&DatabaseStatus> {
-        let rows = self.visible_dbs();
-        let i = *rows.get(self.table.selected.min(rows.len().saturating_sub(1)))?;
-        self.dbs.get(i)
+        match self.selected()? {
+            Selected::Local(db) => Some(db),
+            Selected::Remote(_) => None,
+        }
     }
 
     /// Takes a new engine snapshot; returns whether anything shown changed.
@@ -312,8 +322,10 @@ impl AppState {
             if let Some(err) = self.dbs.iter().find_map(|d| d.last_error.clone()) {
                 self.last_error = Some(err);
             }
-            if self.timeline.db.is_none() {
-                self.timeline.db = self.dbs.first().map(|d| d.path.clone());
+            if self.timeline.source.is_none()
+                && let Some(first) = self.dbs.first()
+            {
+                self.timeline.set_db(first.path.clone());
             }
         }
         changed

@@ -1,11 +1,14 @@
 //! The timeline's model: a window of time over a replica's LTX files (lanes L0…L3 and L9), a
 //! cursor, zoom and follow. Only the files of the loaded window are held (about three spans
-//! around what is visible), asked from `ops::ltx` with `since`/`until`; drawing buckets them
+//! around what is visible), asked with `since`/`until` from the [`TimelineSource`] (`ops::ltx`
+//! for a local database, the host's `ltx_timeline` for a remote one); drawing buckets them
 //! per screen column with binary searches, so a frame costs columns × log(files), never a
 //! walk over every file.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
+
+use super::timeline_source::TimelineSource;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -48,7 +51,7 @@ pub struct LaneLevel(pub u8);
 #[derive(Debug, Clone)]
 pub struct TimelineState {
     /// The database shown.
-    pub db: Option<PathBuf>,
+    pub source: Option<TimelineSource>,
     /// Right edge of the visible window.
     pub end: DateTime<Utc>,
     span: usize,
@@ -62,7 +65,7 @@ pub struct TimelineState {
     all_times: Vec<i64>,
     /// The time range the held files cover.
     pub loaded: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    /// The load hit [`MAX_WINDOW_FILES`].
+    /// The last load hit its limit ([`MAX_WINDOW_FILES`] locally): the window holds more.
     pub truncated: bool,
     /// Sequence number of the newest request (older answers are dropped).
     pub seq: u64,
@@ -74,16 +77,29 @@ pub struct TimelineState {
     pub error: Option<String>,
 }
 
-/// The answer to a window request: the files and the range they cover, or the error.
-pub type WindowFiles = Result<(Vec<LtxFileEntry>, DateTime<Utc>, DateTime<Utc>), String>;
+/// The files of a window, as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedWindow {
+    /// The files (any order).
+    pub files: Vec<LtxFileEntry>,
+    /// From (inclusive).
+    pub from: DateTime<Utc>,
+    /// Until (inclusive).
+    pub to: DateTime<Utc>,
+    /// The window holds more files than were listed.
+    pub truncated: bool,
+}
+
+/// The answer to a window request: the files, or the error.
+pub type WindowFiles = Result<LoadedWindow, String>;
 
 /// A request for the files of a window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowRequest {
     /// Sequence number.
     pub seq: u64,
-    /// Database path.
-    pub db: PathBuf,
+    /// The database.
+    pub source: TimelineSource,
     /// From (inclusive).
     pub since: DateTime<Utc>,
     /// Until (inclusive).
@@ -112,7 +128,7 @@ impl TimelineState {
     pub fn new(now: SystemTime) -> TimelineState {
         let now = to_utc(now);
         TimelineState {
-            db: None,
+            source: None,
             end: now,
             span: DEFAULT_SPAN,
             cursor: now,
@@ -160,16 +176,25 @@ impl TimelineState {
         &self.files
     }
 
-    /// Shows `db`; a different database drops the held files.
+    /// Shows the local database `db`; a different database drops the held files.
     pub fn set_db(&mut self, db: PathBuf) {
-        if self.db.as_ref() != Some(&db) {
-            self.db = Some(db);
+        self.set_source(TimelineSource::Local(db));
+    }
+
+    /// Shows `source`; a different database drops the held files, its error, and any answer
+    /// still on its way.
+    pub fn set_source(&mut self, source: TimelineSource) {
+        if self.source.as_ref() != Some(&source) {
+            self.source = Some(source);
             self.files.clear();
             self.all_times.clear();
             self.lane_times = vec![Vec::new(); LANES.len()];
             self.lane_files = vec![Vec::new(); LANES.len()];
             self.loaded = None;
             self.loading = false;
+            self.reload = false;
+            self.truncated = false;
+            self.error = None;
             self.seq += 1;
         }
     }
@@ -190,7 +215,7 @@ impl TimelineState {
     /// A request for the window around the visible one, if none is in flight (else a reload
     /// is queued).
     pub fn request(&mut self) -> Option<WindowRequest> {
-        let db = self.db.clone()?;
+        let source = self.source.clone()?;
         if self.loading {
             self.reload = true;
             return None;
@@ -201,7 +226,7 @@ impl TimelineState {
         let span = self.span();
         Some(WindowRequest {
             seq: self.seq,
-            db,
+            source,
             since: self.start() - span,
             until: self.end + span,
         })
@@ -223,8 +248,13 @@ impl TimelineState {
         }
         self.loading = false;
         match result {
-            Ok((mut files, from, to)) => {
-                self.truncated = files.len() >= MAX_WINDOW_FILES;
+            Ok(LoadedWindow {
+                mut files,
+                from,
+                to,
+                truncated,
+            }) => {
+                self.truncated = truncated;
                 files.sort_by_key(|f| (f.created_at, f.level, f.min_txid));
                 self.lane_files = LANES
                     .iter()
@@ -415,7 +445,7 @@ mod tests {
     fn buckets_cursor_and_jumps_over_held_files() {
         let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
         let mut tl = TimelineState::new(now);
-        tl.db = Some(PathBuf::from("/a.db"));
+        tl.set_db(PathBuf::from("/a.db"));
         let req = tl.request().unwrap();
         let t = to_utc(now);
         let files = vec![
@@ -423,10 +453,13 @@ mod tests {
             file(0, 2, t - TimeDelta::seconds(200)),
             file(1, 2, t - TimeDelta::seconds(100)),
         ];
-        assert!(
-            tl.loaded(req.seq, Ok((files, req.since, req.until)))
-                .is_none()
-        );
+        let window = LoadedWindow {
+            files,
+            from: req.since,
+            to: req.until,
+            truncated: false,
+        };
+        assert!(tl.loaded(req.seq, Ok(window)).is_none());
         let b0 = tl.buckets(0, 10);
         assert_eq!(b0.iter().sum::<usize>(), 2);
         assert_eq!(
@@ -451,12 +484,42 @@ mod tests {
     fn stale_answers_are_dropped_and_reloads_are_queued() {
         let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
         let mut tl = TimelineState::new(now);
-        tl.db = Some(PathBuf::from("/a.db"));
+        tl.set_db(PathBuf::from("/a.db"));
         let first = tl.request().unwrap();
         assert!(tl.request().is_none(), "one request in flight");
         let next = tl.loaded(first.seq, Err("boom".into()));
         assert!(next.is_some(), "the queued reload goes out");
         assert!(tl.loaded(first.seq, Err("late".into())).is_none());
         assert_eq!(tl.error.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn a_new_source_drops_the_files_the_error_and_late_answers() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let mut tl = TimelineState::new(now);
+        tl.set_db(PathBuf::from("/a.db"));
+        let local = tl.request().unwrap();
+        assert!(tl.loaded(local.seq, Err("boom".into())).is_none());
+        let remote = TimelineSource::Remote(super::super::fleet::RemoteDbRef {
+            host: "db2".into(),
+            path: "/srv/orders.db".into(),
+        });
+        tl.set_source(remote.clone());
+        assert_eq!(tl.error, None);
+        let req = tl.request().unwrap();
+        assert_eq!(req.source, remote);
+        let t = to_utc(now);
+        let window = LoadedWindow {
+            files: vec![file(0, 5, t - TimeDelta::seconds(30))],
+            from: req.since,
+            to: req.until,
+            truncated: true,
+        };
+        assert!(tl.loaded(local.seq, Ok(window.clone())).is_none());
+        assert_eq!(tl.file_count(), 0, "the local answer came too late");
+        assert!(tl.loaded(req.seq, Ok(window)).is_none());
+        assert_eq!(tl.file_count(), 1);
+        assert!(tl.truncated);
+        assert_eq!(tl.at_cursor().txid, Some(Txid(5)));
     }
 }

@@ -16,6 +16,7 @@ use super::palette::{PaletteCommand, parse_time};
 use super::state::{AppState, Overlay, Pane};
 use super::theme::Meaning;
 use super::timeline::TimelineState;
+use super::timeline_source::TimelineSource;
 use super::wizard::{WizardEffect, WizardEvent, WizardStep};
 
 /// Applies `msg` to `state`; returns what the loop must do. Sets `state.dirty` when the screen
@@ -61,6 +62,14 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     );
                     state.last_error = Some(e);
                 }
+            }
+            vec![]
+        }
+        Msg::RemoteCommandDone { action, result } => {
+            super::remote_action::on_done(state, &action, result);
+            let shown = TimelineSource::Remote(action.db);
+            if state.timeline.source.as_ref() == Some(&shown) {
+                return refresh_timeline(state);
             }
             vec![]
         }
@@ -181,19 +190,14 @@ fn on_engine_event(state: &mut AppState, event: EngineEvent, redraw: &mut bool) 
         | EngineEvent::Compacted { db, .. }
         | EngineEvent::SnapshotTaken { db, .. }
         | EngineEvent::RetentionApplied { db, .. }
-            if state.timeline.db.as_ref() == Some(&db) =>
+            if state
+                .timeline
+                .source
+                .as_ref()
+                .and_then(TimelineSource::local)
+                == Some(&db) =>
         {
-            if state.pane == Pane::Timeline && state.timeline.follow {
-                state.timeline.tick(state.now);
-                return state
-                    .timeline
-                    .request()
-                    .map(Effect::LoadTimeline)
-                    .into_iter()
-                    .collect();
-            }
-            state.timeline.invalidate();
-            vec![]
+            refresh_timeline(state)
         }
         EngineEvent::Error { db, message } => {
             let name = db
@@ -207,6 +211,22 @@ fn on_engine_event(state: &mut AppState, event: EngineEvent, redraw: &mut bool) 
         }
         _ => vec![],
     }
+}
+
+/// New files arrived for the database the timeline shows: load the window again now when it
+/// is on screen and follows the present, else on the next look.
+pub(super) fn refresh_timeline(state: &mut AppState) -> Vec<Effect> {
+    if state.pane == Pane::Timeline && state.timeline.follow {
+        state.timeline.tick(state.now);
+        return state
+            .timeline
+            .request()
+            .map(Effect::LoadTimeline)
+            .into_iter()
+            .collect();
+    }
+    state.timeline.invalidate();
+    vec![]
 }
 
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
@@ -300,6 +320,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             };
             return event.map(|e| wizard_event(state, e)).unwrap_or_default();
         }
+        Overlay::Confirm(_) => return super::remote_action::on_key(state, key),
         Overlay::Report { .. } => {
             state.overlay = Overlay::None;
             return vec![];
@@ -441,13 +462,9 @@ fn on_mouse(state: &mut AppState, mouse: MouseEvent) -> Vec<Effect> {
             vec![]
         }
         (Pane::Databases, MouseEventKind::Down(_)) => {
-            // Tab bar (1 row), table border (1), header (1).
-            let first_row = 3;
-            if y >= first_row {
-                let row = usize::from(y - first_row);
-                if row < state.visible_dbs().len() {
-                    state.table.selected = row;
-                }
+            if let Some(row) = super::view::databases_row_at(state, x, y) {
+                state.table.selected = row;
+                super::dispatch::follow_selection(state);
             }
             vec![]
         }

@@ -116,6 +116,12 @@ impl HubHandle {
         self.command(server, ServerCommand::Restart).await
     }
 
+    /// Polls the databases of `server`, a headless ltx-tui, now rather than at the next
+    /// interval (nothing happens while it is not connected).
+    pub async fn poll_fleet(&self, server: &str) -> Result<(), HubError> {
+        self.command(server, ServerCommand::PollFleet).await
+    }
+
     /// Calls `tool` of `server` with `args`, waiting at most `timeout` (default: the server's
     /// configured timeout). On timeout the request is cancelled on the server.
     pub async fn call_tool(

@@ -17,13 +17,15 @@
 //! - `server_cell`: what the supervisor and the handle share about a server;
 //! - `snapshot`: the published state; `tool_figures`: per-tool call figures;
 //! - `wire_log`, `stderr_log`, `line_ring`: the logs;
-//! - `fleet`: polling the lag of attached headless ltx-tui instances;
+//! - `fleet`: polling the lag of attached headless ltx-tui instances; `fleet_ops`: the
+//!   console's operations on them (remote timeline, preview, engine commands);
 //! - `redactor`: keeping secrets out; `restart_backoff`, `options`, `error`.
 
 mod client_handler;
 mod connect;
 mod error;
 mod fleet;
+mod fleet_ops;
 mod handle;
 mod line_ring;
 mod options;
@@ -39,6 +41,10 @@ mod wire_log;
 
 pub use error::HubError;
 pub use fleet::{FleetView, RemoteDatabase};
+pub use fleet_ops::{
+    REMOTE_MAX_FILES, REMOTE_PAGE_FILES, RemoteWindow, command_tool, decode, remote_command,
+    remote_preview, remote_timeline, timeline_arguments, unavailable_reason,
+};
 pub use handle::HubHandle;
 pub use line_ring::Numbered;
 pub use options::HubOptions;

@@ -23,6 +23,8 @@ pub enum ServerCommand {
     Stop,
     /// Disconnect and connect again now.
     Restart,
+    /// Poll a headless ltx-tui's databases now (after a command changed them).
+    PollFleet,
 }
 
 /// One server's shared state.

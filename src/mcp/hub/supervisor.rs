@@ -69,7 +69,7 @@ pub async fn supervise(
                     cmd = commands.recv() => match cmd {
                         None => return,
                         Some(ServerCommand::Start | ServerCommand::Restart) => break,
-                        Some(ServerCommand::Stop) => {}
+                        Some(ServerCommand::Stop | ServerCommand::PollFleet) => {}
                     },
                 }
             }
@@ -110,21 +110,31 @@ pub async fn supervise(
                     s.round_trip_ms = None;
                     s.pid = None;
                 });
-                tokio::select! {
-                    _ = shutdown.cancelled() => {
-                        cell.publish(|s| s.set_state(ServerState::Stopped, Some("the hub shut down".into())));
-                        return;
-                    }
-                    () = tokio::time::sleep(delay) => cell.publish(|s| s.restarts += 1),
-                    cmd = commands.recv() => match cmd {
-                        None => return,
-                        Some(ServerCommand::Stop) => {
-                            run = false;
-                            stop_reason = Some("stopped by the operator".into());
+                let retry = tokio::time::sleep(delay);
+                tokio::pin!(retry);
+                loop {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => {
+                            cell.publish(|s| s.set_state(ServerState::Stopped, Some("the hub shut down".into())));
+                            return;
                         }
-                        // Start and restart: connect now.
-                        Some(ServerCommand::Start | ServerCommand::Restart) => {}
-                    },
+                        () = &mut retry => {
+                            cell.publish(|s| s.restarts += 1);
+                            break;
+                        }
+                        cmd = commands.recv() => match cmd {
+                            None => return,
+                            Some(ServerCommand::Stop) => {
+                                run = false;
+                                stop_reason = Some("stopped by the operator".into());
+                                break;
+                            }
+                            // Start and restart: connect now.
+                            Some(ServerCommand::Start | ServerCommand::Restart) => break,
+                            // Nothing to poll while disconnected.
+                            Some(ServerCommand::PollFleet) => {}
+                        },
+                    }
                 }
             }
         }
@@ -149,7 +159,7 @@ async fn attempt(
                 None => return Exit::Shutdown,
                 Some(ServerCommand::Stop) => return Exit::Stopped,
                 Some(ServerCommand::Restart) => return Exit::Restart,
-                Some(ServerCommand::Start) => {}
+                Some(ServerCommand::Start | ServerCommand::PollFleet) => {}
             },
             result = &mut connecting => match result {
                 Ok(Ok(conn)) => break conn,
@@ -207,6 +217,8 @@ async fn attempt(
                 Some(ServerCommand::Stop) => break Exit::Stopped,
                 Some(ServerCommand::Restart) => break Exit::Restart,
                 Some(ServerCommand::Start) => {}
+                // Poll now (or as soon as the poll in flight ends).
+                Some(ServerCommand::PollFleet) => fleet_tick.reset_immediately(),
             },
             _ = conn.closed.cancelled() => {
                 let tail = cell.stderr.tail_text(3);

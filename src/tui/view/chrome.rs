@@ -8,7 +8,8 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::super::action::Action;
 use super::super::dispatch::disabled_reason;
-use super::super::state::{AppState, Pane};
+use super::super::fleet::Selected;
+use super::super::state::{AppState, Overlay, Pane};
 use super::super::theme::Meaning;
 use super::{MIN_HEIGHT, MIN_WIDTH, block};
 
@@ -80,13 +81,27 @@ pub(super) fn status(state: &AppState, frame: &mut Frame, area: Rect) {
         Span::styled("engine stopped", t.style(Meaning::Warn))
     };
     let mut spans = vec![Span::raw(" "), engine];
-    if let Some(db) = state.selected_db() {
-        spans.push(sep.clone());
-        spans.push(Span::styled(db.name.clone(), t.style(Meaning::Important)));
-        spans.push(Span::styled(
-            format!(" {}", db.state.label()),
-            t.style(Meaning::Muted),
-        ));
+    match state.selected() {
+        Some(Selected::Local(db)) => {
+            spans.push(sep.clone());
+            spans.push(Span::styled(db.name.clone(), t.style(Meaning::Important)));
+            spans.push(Span::styled(
+                format!(" {}", db.state.label()),
+                t.style(Meaning::Muted),
+            ));
+        }
+        Some(Selected::Remote(row)) => {
+            spans.push(sep.clone());
+            spans.push(Span::styled(
+                row.db_ref().label(),
+                t.style(Meaning::Important),
+            ));
+            spans.push(Span::styled(
+                format!(" {}", row.db.state),
+                t.style(Meaning::Muted),
+            ));
+        }
+        None => {}
     }
     let errors = state.dbs.iter().filter(|d| d.last_error.is_some()).count();
     spans.push(sep.clone());
@@ -115,6 +130,14 @@ pub(super) fn hints(state: &AppState, frame: &mut Frame, area: Rect) {
     if state.first_run {
         spans.push(Span::styled("d", t.style(Meaning::Key)));
         spans.push(Span::raw(" start the demo  "));
+    }
+    if matches!(state.overlay, Overlay::Confirm(_)) {
+        for (key, desc) in [("y/enter", "send"), ("n/esc", "cancel")] {
+            spans.push(Span::styled(key, t.style(Meaning::Key)));
+            spans.push(Span::styled(format!(" {desc}  "), t.style(Meaning::Muted)));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
     }
     if state.pane == super::super::state::Pane::Mcp
         && (state.mcp.form.is_some() || state.mcp.confirm.is_some())

@@ -1,6 +1,8 @@
 //! The Databases pane: every database with its state, TXIDs, lag, sizes, last sync, replica;
 //! sortable, filterable (`/`), with a detail view of the selected one. Below them, the fleet:
-//! the databases of attached headless ltx-tui instances, grouped by host, with their lag.
+//! the databases of attached headless ltx-tui instances, grouped by host, with their lag. The
+//! selection runs over both tables (see `tui::fleet`); a remote database has its own detail
+//! view (host, path, state, lag, replica TXID, last error).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,36 +11,86 @@ use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
 use crate::engine::{DatabaseStatus, ReplicationState};
 use crate::ltx::Txid;
-use crate::ops::humanize_bytes;
+use crate::mcp::hub::command_tool;
+use crate::ops::{ReplicationCommand, humanize_bytes};
 
+use super::super::fleet::{FleetLine, FleetRow, Selected};
 use super::super::lag_history::{CRITICAL_SECONDS, WARN_SECONDS};
 use super::super::state::{AppState, age_label};
 use super::super::theme::{Meaning, Theme};
-use super::{block, field};
+use super::{block, field, hms};
 
 /// Width from which full TXIDs and the replica URL are shown.
 const WIDE: u16 = 110;
 
-pub(super) fn draw(state: &AppState, frame: &mut Frame, area: Rect) {
-    let fleet_rows = fleet_row_count(state);
-    let area = if fleet_rows > 0 && area.height >= 12 {
-        let height = (fleet_rows as u16 + 3).min(area.height / 2);
-        let [local, fleet] =
-            Layout::vertical([Constraint::Min(5), Constraint::Length(height)]).areas(area);
-        fleet_table(state, frame, fleet);
-        local
-    } else {
-        area
-    };
-    let (table_area, detail_area) = if state.table.detail && area.height >= 16 {
+/// Where the pane draws its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DbLayout {
+    /// The local databases.
+    pub table: Rect,
+    /// The selected database's detail, when shown.
+    pub detail: Option<Rect>,
+    /// The fleet, when any host is an ltx-tui.
+    pub fleet: Option<Rect>,
+}
+
+/// The pane's layout in `area`: the local table, then the fleet, then the detail (at the
+/// bottom, 11 rows, when asked for and the pane has 16 rows).
+pub(crate) fn layout(state: &AppState, area: Rect) -> DbLayout {
+    let (area, detail) = if state.table.detail && area.height >= 16 {
         let [a, b] = Layout::vertical([Constraint::Min(5), Constraint::Length(11)]).areas(area);
         (a, Some(b))
     } else {
         (area, None)
     };
-    table(state, frame, table_area);
-    if let Some(a) = detail_area {
-        detail(state, frame, a);
+    let fleet_lines = state.fleet_lines().len();
+    let (table, fleet) = if fleet_lines > 0 && area.height >= 10 {
+        let height = (fleet_lines as u16 + 3).min(area.height / 2);
+        let [local, fleet] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(height)]).areas(area);
+        (local, Some(fleet))
+    } else {
+        (area, None)
+    };
+    DbLayout {
+        table,
+        detail,
+        fleet,
+    }
+}
+
+/// The selection index of the row drawn at screen cell (`x`, `y`), local or remote; `None`
+/// off the rows (borders, headers, a host's message line).
+pub(crate) fn row_at(state: &AppState, x: u16, y: u16) -> Option<usize> {
+    let l = layout(state, super::body_area(state.size));
+    // Rows start below the border and the header, and end above the bottom border.
+    let row_in = |r: Rect| {
+        (x >= r.x && x < r.right() && y >= r.y + 2 && y + 1 < r.bottom())
+            .then(|| usize::from(y - r.y - 2))
+    };
+    let local = state.visible_dbs().len();
+    if let Some(row) = row_in(l.table) {
+        return (row < local).then_some(row);
+    }
+    let line = row_in(l.fleet?)?;
+    match state.fleet_lines().get(line)? {
+        FleetLine::Db { row, .. } => Some(local + row),
+        FleetLine::HostMessage(_) => None,
+    }
+}
+
+pub(super) fn draw(state: &AppState, frame: &mut Frame, area: Rect) {
+    let l = layout(state, area);
+    if let Some(fleet) = l.fleet {
+        fleet_table(state, frame, fleet);
+    }
+    table(state, frame, l.table);
+    if let Some(a) = l.detail {
+        match state.selected() {
+            Some(Selected::Local(db)) => detail(state, db, frame, a),
+            Some(Selected::Remote(row)) => remote_detail(state, row, frame, a),
+            None => {}
+        }
     }
 }
 
@@ -145,7 +197,7 @@ fn table(state: &AppState, frame: &mut Frame, area: Rect) {
         Row::new(cells)
     });
     let mut ts = TableState::default();
-    if !rows_idx.is_empty() {
+    if state.selected_remote().is_none() && !rows_idx.is_empty() {
         ts.select(Some(state.table.selected.min(rows_idx.len() - 1)));
     }
     let table = Table::new(rows, widths)
@@ -167,11 +219,8 @@ fn table(state: &AppState, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn detail(state: &AppState, frame: &mut Frame, area: Rect) {
+fn detail(state: &AppState, db: &DatabaseStatus, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
-    let Some(db) = state.selected_db() else {
-        return;
-    };
     let lines = vec![
         field(t, "path", db.path.display().to_string()),
         Line::from(vec![
@@ -249,87 +298,185 @@ fn detail(state: &AppState, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// Databases of attached headless ltx-tui instances (hosts), with a row per database.
-fn fleet_row_count(state: &AppState) -> usize {
-    state
-        .mcp
-        .servers()
+/// `path`, cut at the front to `width` characters so its file name stays visible.
+fn path_end(path: &str, width: usize) -> String {
+    let n = path.chars().count();
+    if n <= width || width == 0 {
+        return path.to_owned();
+    }
+    let tail: String = path.chars().skip(n - (width - 1)).collect();
+    format!("…{tail}")
+}
+
+fn remote_state_meaning(state: &str) -> Meaning {
+    match state {
+        "replicating" => Meaning::Ok,
+        "error" => Meaning::Error,
+        "-" => Meaning::Muted,
+        _ => Meaning::Warn,
+    }
+}
+
+fn remote_lag(seconds: Option<f64>) -> String {
+    seconds.map_or_else(|| "-".to_owned(), |s| format!("{s:.1}s"))
+}
+
+/// The detail of a remote database, as its host last reported it.
+fn remote_detail(state: &AppState, row: FleetRow<'_>, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let db = row.db;
+    let fleet = row.host.fleet.as_ref();
+    let polled = fleet
+        .and_then(|f| chrono::DateTime::<chrono::Utc>::from_timestamp_millis(f.at_ms))
+        .map_or_else(|| "-".to_owned(), |at| format!("at {}", hms(at)));
+    let commands = ReplicationCommand::ALL.map(command_tool);
+    let offered = commands
         .iter()
-        .filter_map(|s| s.fleet.as_ref())
-        .map(|f| f.databases.len().max(1))
-        .sum()
+        .filter(|c| row.host.tool(c).is_some())
+        .count();
+    let actions = if offered == commands.len() {
+        format!("asked first; {}", commands.join(", "))
+    } else {
+        "not offered by this host (an older ltx-tui, or --read-only)".to_owned()
+    };
+    let error = db
+        .last_error
+        .clone()
+        .or_else(|| fleet.and_then(|f| f.error.clone()));
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{:<14}", "host"), t.style(Meaning::Muted)),
+            Span::styled(row.host.name.clone(), t.style(Meaning::Important)),
+            Span::styled(format!("  ({})", row.host.state), t.style(Meaning::Muted)),
+        ]),
+        field(t, "path", db.database.clone()),
+        Line::from(vec![
+            Span::styled(format!("{:<14}", "state"), t.style(Meaning::Muted)),
+            Span::styled(db.state.clone(), t.style(remote_state_meaning(&db.state))),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<14}", "lag"), t.style(Meaning::Muted)),
+            Span::styled(
+                remote_lag(db.lag_seconds),
+                db.lag_seconds
+                    .map_or(t.style(Meaning::Muted), |s| lag_style(t, s)),
+            ),
+        ]),
+        field(
+            t,
+            "replica TXID",
+            db.replica_txid.clone().unwrap_or_else(|| "-".into()),
+        ),
+        Line::from(vec![
+            Span::styled(format!("{:<14}", "last error"), t.style(Meaning::Muted)),
+            Span::styled(
+                error.clone().unwrap_or_else(|| "none".into()),
+                t.style(if error.is_some() {
+                    Meaning::Error
+                } else {
+                    Meaning::Muted
+                }),
+            ),
+        ]),
+        field(t, "polled", format!("{polled} (ltx_lag)")),
+        field(t, "actions", actions),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(block(t, format!(" {} ", row.db_ref().label()))),
+        area,
+    );
 }
 
 /// The fleet: every attached ltx-tui's databases, grouped by host (the server's name), with
-/// their lag as last polled (`ltx_lag`).
+/// their lag as last polled (`ltx_lag`); the selected one highlighted.
 fn fleet_table(state: &AppState, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
-    let mut rows = Vec::new();
-    let mut hosts = 0;
-    for server in state.mcp.servers() {
-        let Some(fleet) = &server.fleet else {
-            continue;
-        };
-        hosts += 1;
-        let host = Span::styled(server.name.clone(), t.style(Meaning::Important));
-        if fleet.databases.is_empty() {
-            rows.push(Row::new(vec![
-                host,
-                Span::styled(
-                    fleet.error.clone().unwrap_or_else(|| "no databases".into()),
-                    t.style(if fleet.error.is_some() {
-                        Meaning::Error
-                    } else {
-                        Meaning::Muted
-                    }),
-                ),
-            ]));
-            continue;
-        }
-        for (i, db) in fleet.databases.iter().enumerate() {
-            let state_meaning = match db.state.as_str() {
-                "replicating" => Meaning::Ok,
-                "error" => Meaning::Error,
-                "-" => Meaning::Muted,
-                _ => Meaning::Warn,
-            };
-            let lag = db
-                .lag_seconds
-                .map_or_else(|| "-".to_owned(), |s| format!("{s:.1}s"));
-            rows.push(Row::new(vec![
-                if i == 0 { host.clone() } else { Span::raw("") },
-                Span::raw(db.database.clone()),
-                Span::styled(db.state.clone(), t.style(state_meaning)),
-                Span::styled(
-                    lag,
-                    db.lag_seconds
-                        .map_or(t.style(Meaning::Muted), |s| lag_style(t, s)),
-                ),
-                Span::raw(db.replica_txid.clone().unwrap_or_else(|| "-".into())),
-                Span::styled(
-                    db.last_error
-                        .clone()
-                        .or_else(|| fleet.error.clone())
-                        .unwrap_or_default(),
-                    t.style(Meaning::Error),
-                ),
-            ]));
-        }
-    }
+    let servers = state.mcp.servers();
+    let fleet = state.fleet_rows();
+    let wide = area.width >= WIDE;
+    let replica_width: u16 = if wide { 16 } else { 8 };
+    // Host, state, lag, replica and five gaps are fixed; the path gets three quarters of the
+    // rest (its end, the file name, kept when cut), the host's error the remainder.
+    let fixed = 12 + 11 + 7 + replica_width + 5;
+    let path_width = area.width.saturating_sub(2 + fixed) * 3 / 4;
     let widths = [
         Constraint::Length(12),
-        Constraint::Min(16),
-        Constraint::Length(12),
-        Constraint::Length(9),
-        Constraint::Length(17),
+        Constraint::Length(path_width),
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(replica_width),
         Constraint::Min(0),
     ];
-    let title = format!(" Fleet: {hosts} host(s), remote databases (read-only) ");
+    let selected = state
+        .table
+        .selected
+        .checked_sub(state.visible_dbs().len())
+        .filter(|_| state.selected_remote().is_some())
+        .map(|i| i.min(fleet.len().saturating_sub(1)));
+    let mut ts = TableState::default();
+    let mut rows = Vec::new();
+    for (i, line) in state.fleet_lines().into_iter().enumerate() {
+        match line {
+            FleetLine::HostMessage(s) => {
+                let Some(server) = servers.get(s) else {
+                    continue;
+                };
+                let error = server.fleet.as_ref().and_then(|f| f.error.clone());
+                rows.push(Row::new(vec![
+                    Span::styled(server.name.clone(), t.style(Meaning::Important)),
+                    Span::styled(
+                        error.clone().unwrap_or_else(|| "no databases".into()),
+                        t.style(if error.is_some() {
+                            Meaning::Error
+                        } else {
+                            Meaning::Muted
+                        }),
+                    ),
+                ]));
+            }
+            FleetLine::Db { row, first } => {
+                let Some(r) = fleet.get(row) else {
+                    continue;
+                };
+                if selected == Some(row) {
+                    ts.select(Some(i));
+                }
+                let db = r.db;
+                rows.push(Row::new(vec![
+                    if first {
+                        Span::styled(r.host.name.clone(), t.style(Meaning::Important))
+                    } else {
+                        Span::raw("")
+                    },
+                    Span::raw(path_end(&db.database, usize::from(path_width))),
+                    Span::styled(db.state.clone(), t.style(remote_state_meaning(&db.state))),
+                    Span::styled(
+                        remote_lag(db.lag_seconds),
+                        db.lag_seconds
+                            .map_or(t.style(Meaning::Muted), |s| lag_style(t, s)),
+                    ),
+                    Span::raw(txid(r.replica_txid(), wide)),
+                    Span::styled(
+                        db.last_error
+                            .clone()
+                            .or_else(|| r.host.fleet.as_ref().and_then(|f| f.error.clone()))
+                            .unwrap_or_default(),
+                        t.style(Meaning::Error),
+                    ),
+                ]));
+            }
+        }
+    }
+    let hosts = servers.iter().filter(|s| s.fleet.is_some()).count();
+    let title = format!(" Fleet: {hosts} host(s), remote databases ");
     let table = Table::new(rows, widths)
         .header(
             Row::new(["HOST", "DATABASE", "STATE", "LAG", "REPLICA", ""])
                 .style(t.style(Meaning::Muted)),
         )
+        .row_highlight_style(t.style(Meaning::Selected))
         .block(block(t, title));
-    frame.render_widget(table, area);
+    frame.render_stateful_widget(table, area, &mut ts);
 }

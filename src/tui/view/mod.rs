@@ -60,12 +60,24 @@ pub fn draw(state: &AppState, frame: &mut Frame) {
         Overlay::Help { filter } => popups::help(state, filter, frame, body),
         Overlay::Palette(p) => popups::palette(state, p, frame, body),
         Overlay::Wizard(w) => wizard::draw(state, w, frame, body),
+        Overlay::Confirm(remote) => popups::confirm(state, remote, frame, body),
         Overlay::Report { title, lines } => popups::report(state, title, lines, frame, body),
     }
     chrome::toasts(state, frame, body);
     if state.theme.glyphs.ascii {
         asciify(frame.buffer_mut());
     }
+}
+
+/// The area the panes are drawn in, on a terminal of `size` (below the tab bar, above the
+/// status and hint bars).
+pub(crate) fn body_area(size: (u16, u16)) -> Rect {
+    Rect::new(0, 1, size.0, size.1.saturating_sub(3))
+}
+
+/// The databases table's selection index of the row drawn at (`x`, `y`), for mouse clicks.
+pub(crate) fn databases_row_at(state: &AppState, x: u16, y: u16) -> Option<usize> {
+    databases::row_at(state, x, y)
 }
 
 /// Replaces every non-ASCII glyph left by widgets (chart axes and markers, symbols in data)

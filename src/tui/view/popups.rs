@@ -1,5 +1,6 @@
 //! Popups: the searchable `?` help (generated from the binding registry, with disabled
-//! bindings and their reasons), the `:` palette, and read-only reports.
+//! bindings and their reasons), the `:` palette, the confirmation of an action on a remote
+//! database, and read-only reports.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,6 +12,7 @@ use super::super::action::Action;
 use super::super::dispatch::disabled_reason;
 use super::super::fuzzy::fuzzy_score;
 use super::super::palette::Palette;
+use super::super::remote_action::RemoteAction;
 use super::super::state::AppState;
 use super::super::theme::Meaning;
 use super::{block, centered};
@@ -125,6 +127,58 @@ pub(super) fn palette(state: &AppState, p: &Palette, frame: &mut Frame, body: Re
         )),
         area,
     );
+}
+
+/// The question before an action on a remote database: what, on which host, which database,
+/// through which tool.
+pub(super) fn confirm(state: &AppState, remote: &RemoteAction, frame: &mut Frame, body: Rect) {
+    let t = &state.theme;
+    let row = |label: &str, value: String, meaning: Meaning| {
+        Line::from(vec![
+            Span::styled(format!("  {label:<10}"), t.style(Meaning::Muted)),
+            Span::styled(value, t.style(meaning)),
+        ])
+    };
+    let lines = vec![
+        Line::styled(
+            format!("{} on a remote host?", capitalised(remote.verb())),
+            t.style(Meaning::Important),
+        ),
+        Line::raw(""),
+        row("host", remote.db.host.clone(), Meaning::Important),
+        row("database", remote.db.path.clone(), Meaning::Base),
+        row("tool", remote.tool().to_owned(), Meaning::Base),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("y", t.style(Meaning::Key)),
+            Span::styled(" or ", t.style(Meaning::Muted)),
+            Span::styled("enter", t.style(Meaning::Key)),
+            Span::styled(" sends it   ", t.style(Meaning::Muted)),
+            Span::styled("n", t.style(Meaning::Key)),
+            Span::styled(" or ", t.style(Meaning::Muted)),
+            Span::styled("esc", t.style(Meaning::Key)),
+            Span::styled(" cancels", t.style(Meaning::Muted)),
+        ]),
+    ];
+    let area = centered(body, 64, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(
+                t,
+                format!(" Confirm: {} on {} ", remote.verb(), remote.db.host),
+            )),
+        area,
+    );
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 pub(super) fn report(

@@ -1,5 +1,6 @@
 //! The Timeline pane: LTX files of L0…L3 and L9 as lanes on a time axis, the cursor, and what
-//! lies under it (TXID, time, the newest file of each level and its size). Each lane row is
+//! lies under it (TXID, time, the newest file of each level and its size). A remote
+//! database's timeline (listed by its host) is drawn the same way, titled with its host. Each lane row is
 //! built from per-column counts ([`TimelineState::buckets`]), so drawing costs the same with
 //! ten files or a hundred thousand.
 
@@ -14,6 +15,7 @@ use crate::ops::humanize_bytes;
 use super::super::state::AppState;
 use super::super::theme::Meaning;
 use super::super::timeline::{LABEL_WIDTH, LANES, TimelineState};
+use super::super::timeline_source::TimelineSource;
 use super::{block, hms};
 
 fn span_label(secs: i64) -> String {
@@ -29,11 +31,9 @@ pub(super) fn draw(state: &AppState, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let tl = &state.timeline;
     let name = tl
-        .db
+        .source
         .as_ref()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "no database".into());
+        .map_or_else(|| "no database".into(), TimelineSource::title);
     let mode = if tl.follow { "following" } else { "cursor" };
     let loading = if tl.loading { " loading…" } else { "" };
     let title = format!(
@@ -145,7 +145,14 @@ fn info(state: &AppState, frame: &mut Frame, area: Rect) {
             t.style(Meaning::Important),
         ),
     ])];
-    if at.files.is_empty() {
+    let remote = tl.source.as_ref().and_then(TimelineSource::remote);
+    if tl.loading && tl.loaded.is_none() {
+        let from = remote.map_or_else(
+            || "loading the window…".to_owned(),
+            |db| format!("loading the window from {} (ltx_timeline)…", db.host),
+        );
+        lines.push(Line::styled(from, t.style(Meaning::Muted)));
+    } else if at.files.is_empty() {
         lines.push(Line::styled(
             "no file at or before the cursor in the loaded window",
             t.style(Meaning::Muted),
@@ -165,6 +172,15 @@ fn info(state: &AppState, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(
             format!("listing failed: {e}"),
             t.style(Meaning::Error),
+        ));
+    }
+    if let Some(db) = remote {
+        lines.push(Line::styled(
+            format!(
+                "remote: {} on {}; restore through its MCP restore tool",
+                db.path, db.host
+            ),
+            t.style(Meaning::Muted),
         ));
     }
     if tl.truncated {
