@@ -8,6 +8,9 @@
 //! `tools/call` requests back to back for the measured time. Targets (issue 6): ltx-tui ≥ 50 ×
 //! Litestream's throughput, p99 ≤ 5 ms.
 //!
+//! The clients are tasks of one current-thread runtime in this process, so the measuring side
+//! uses at most one core of a two-core machine.
+//!
 //! `LTX_BENCH_SECS` (default 3) sets the measured seconds per server and tool;
 //! `LTX_TUI_BIN` runs a saved ltx-tui build. Run: `cargo bench --bench mcp`.
 
@@ -225,8 +228,10 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3.0);
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // The 16 clients are tasks on one thread: the measuring side then takes at most one of the
+    // machine's two cores, and does not preempt the server's threads with a second one (with
+    // two client threads, a request's p99 included waiting out a client thread's time slice).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
