@@ -24,58 +24,15 @@ use ltx_tui::config::Transport;
 use ltx_tui::ltx::Txid;
 use ltx_tui::mcp::hub::{FleetView, HubSnapshot, RemoteDatabase, ServerSnapshot, ServerState};
 use ltx_tui::ops::{LtxFileEntry, LtxResult, ReplicationCommand, ReplicationCommandResult};
-use ltx_tui::tui::{Effect, LoadedWindow, Msg, Overlay, Pane, Theme, TimelineSource};
-use ratatui::style::Color;
+use ltx_tui::tui::{Effect, LoadedWindow, Msg, Overlay, Pane, TimelineSource};
 use serde_json::Value;
 
 use console::harness::Harness;
 use support::litestream::ReplicaFiles;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '/' {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
-}
-
-/// Snapshots the screen at both sizes and in the ASCII theme (toasts cleared: the clock is
-/// fixed, so they never expire).
+/// Snapshots the screen (dates filtered too), then leaves the state at 120×40.
 fn shoot(h: &mut Harness, name: &str) {
-    h.state.toasts.clear();
-    let mut s = insta::Settings::clone_current();
-    s.add_filter(&escape(&h.tmp.path().display().to_string()), "[TMP]");
-    s.add_filter(r"\d{4}-\d{2}-\d{2}", "[DATE]");
-    s.add_filter(r"\d{2}:\d{2}:\d{2}", "[TIME]");
-    s.set_snapshot_path("snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    for size in SIZES {
-        let text = h.screen(size);
-        s.bind(|| insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), text));
-        for cell in h.buffer(size).content() {
-            for c in [cell.fg, cell.bg] {
-                assert!(
-                    !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
-                    "{name}: a colour outside the 16 ANSI ones: {c:?}"
-                );
-            }
-        }
-    }
-    let theme = h.state.theme;
-    h.state.theme = Theme::named("ascii", false, false);
-    let text = h.screen((80, 24));
-    assert!(
-        text.is_ascii(),
-        "{name}: non-ASCII in the ASCII theme:\n{text}"
-    );
-    s.bind(|| insta::assert_snapshot!(format!("{name}_ascii_80x24"), text));
-    h.state.theme = theme;
+    console::shoot::shoot(h, name, &[(r"\d{4}-\d{2}-\d{2}", "[DATE]")]);
     h.state.size = (120, 40);
 }
 

@@ -12,56 +12,14 @@ mod support;
 
 use crossterm::event::KeyCode;
 use ltx_tui::mcp::hub::ServerState;
-use ltx_tui::tui::{Effect, Msg, Pane, Theme};
-use ratatui::style::Color;
+use ltx_tui::tui::{Effect, Msg, Pane};
 
 use console::harness::Harness;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '/' {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
-}
-
+/// Snapshots the screen (the repository path and millisecond figures filtered too).
 fn shoot(h: &mut Harness, name: &str) {
-    // The harness's clock is fixed, so toasts never expire: clear them to show the pane.
-    h.state.toasts.clear();
-    let mut s = insta::Settings::clone_current();
-    s.add_filter(&escape(&h.tmp.path().display().to_string()), "[TMP]");
-    s.add_filter(&escape(env!("CARGO_MANIFEST_DIR")), "[REPO]");
-    s.add_filter(r"\d{2}:\d{2}:\d{2}", "[TIME]");
-    s.add_filter(r"\d+ ms *", "[N] ms ");
-    s.set_snapshot_path("snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    for size in SIZES {
-        let text = h.screen(size);
-        s.bind(|| insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), text));
-        for cell in h.buffer(size).content() {
-            for c in [cell.fg, cell.bg] {
-                assert!(
-                    !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
-                    "{name}: a colour outside the 16 ANSI ones: {c:?}"
-                );
-            }
-        }
-    }
-    let theme = h.state.theme;
-    h.state.theme = Theme::named("ascii", false, false);
-    let text = h.screen((80, 24));
-    assert!(
-        text.is_ascii(),
-        "{name}: non-ASCII in the ASCII theme:\n{text}"
-    );
-    s.bind(|| insta::assert_snapshot!(format!("{name}_ascii_80x24"), text));
-    h.state.theme = theme;
+    let repo = console::shoot::escape(env!("CARGO_MANIFEST_DIR"));
+    console::shoot::shoot(h, name, &[(&repo, "[REPO]"), (r"\d+ ms *", "[N] ms ")]);
 }
 
 /// The scripted server, started from its own directory so what the pane shows does not depend

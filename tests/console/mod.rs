@@ -2,3 +2,4 @@
 #![allow(dead_code)] // each test binary uses part of the harness
 
 pub mod harness;
+pub mod shoot;

@@ -14,12 +14,11 @@
 //! and `http`), with Azurite's well-known account and key.
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use std::sync::Arc;
@@ -200,15 +199,7 @@ impl AzuriteServer {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot spawn azurite: {e} (is node installed?)"));
         let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = super::child_lines::lines_of(stdout);
         let deadline = Instant::now() + START_TIMEOUT;
         let port = loop {
             let remaining = deadline.saturating_duration_since(Instant::now());

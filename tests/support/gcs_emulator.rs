@@ -25,18 +25,18 @@
 //! `object_store`'s GCS client needs (it uses the XML API for every request).
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use ltx_tui::storage::{ReplicaKind, ReplicaSpec};
 
 use super::gcs_json_api::GcsJsonApi;
-use super::install::{locked, pip_venv};
+use super::install::{locked, pip_venv, python_has};
 use super::litestream::log_tail;
 use super::peers::target_dir;
 
@@ -99,17 +99,12 @@ pub fn gcs_emulator_install_root() -> PathBuf {
 }
 
 fn has_emulator(python: &Path) -> bool {
-    python.is_file()
-        && Command::new(python)
-            .args([
-                "-c",
-                &format!(
-                    "import importlib.metadata as m, gcp_storage_emulator.server; \
-                     assert m.version('{GCS_EMULATOR_PACKAGE}') == '{GCS_EMULATOR_VERSION}'"
-                ),
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
+    python_has(
+        python,
+        "gcp_storage_emulator.server",
+        GCS_EMULATOR_PACKAGE,
+        GCS_EMULATOR_VERSION,
+    )
 }
 
 /// The venv's `python`, with the emulator installed (on first use). Panics with the failing
@@ -170,15 +165,7 @@ impl GcsEmulator {
             .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", python.display()));
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = super::child_lines::lines_of(stdout);
         let mut emulator = GcsEmulator {
             endpoint: String::new(),
             port: 0,

@@ -44,6 +44,21 @@ pub fn remove(path: &Path) {
     }
 }
 
+/// Whether `python` exists, imports `module` and has pip distribution `dist` at exactly
+/// `version` (the readiness check of a [`pip_venv`]).
+pub fn python_has(python: &Path, module: &str, dist: &str, version: &str) -> bool {
+    python.is_file()
+        && Command::new(python)
+            .args([
+                "-c",
+                &format!(
+                    "import importlib.metadata as m, {module}; assert m.version('{dist}') == '{version}'"
+                ),
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+}
+
 /// The Python interpreter of `root/venv`, a venv holding the pip `requirement`
 /// (`name==version`). `ready` tells whether an interpreter already has it; when it does not,
 /// the venv is built in a `venv.partial-<pid>` directory and renamed only once `ready` holds.

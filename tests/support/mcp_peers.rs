@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use super::peers::target_dir;
 
-use super::install::{locked, pip_venv, remove, run_step};
+use super::install::{locked, pip_venv, python_has, remove, run_step};
 
 const WHAT: &str = "an MCP peer";
 
@@ -29,16 +29,7 @@ pub const PYTHON_MCP_VERSION: &str = "2.3.0";
 pub const INSPECTOR_VERSION: &str = "2.12.0";
 
 fn python_has_mcp(python: &Path) -> bool {
-    python.is_file()
-        && Command::new(python)
-            .args([
-                "-c",
-                &format!(
-                    "import importlib.metadata as m, mcp; assert m.version('mcp') == '{PYTHON_MCP_VERSION}'"
-                ),
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
+    python_has(python, "mcp", "mcp", PYTHON_MCP_VERSION)
 }
 
 /// The Python interpreter of a venv holding the MCP SDK, installed on first use.

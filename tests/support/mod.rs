@@ -22,6 +22,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod azurite;
+pub mod child_lines;
 pub mod engine;
 pub mod fixtures;
 pub mod gcs_emulator;

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use super::peers::target_dir;
 
-use super::install::{locked, pip_venv, remove, run_step};
+use super::install::{locked, pip_venv, python_has, remove, run_step};
 
 const WHAT: &str = "a reference MCP server";
 
@@ -278,16 +278,12 @@ pub fn server_memory(memory_file: &Path) -> RefServerCommand {
 }
 
 fn python_has_time_server(python: &Path) -> bool {
-    python.is_file()
-        && Command::new(python)
-            .args([
-                "-c",
-                &format!(
-                    "import importlib.metadata as m, mcp_server_time; assert m.version('mcp-server-time') == '{MCP_SERVER_TIME_VERSION}'"
-                ),
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
+    python_has(
+        python,
+        "mcp_server_time",
+        "mcp-server-time",
+        MCP_SERVER_TIME_VERSION,
+    )
 }
 
 /// The Python interpreter of a venv holding `mcp-server-time`, installed on first use.
