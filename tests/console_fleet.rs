@@ -30,8 +30,9 @@ use serde_json::Value;
 use console::harness::Harness;
 use support::litestream::ReplicaFiles;
 
-/// Snapshots the screen (dates filtered too), then leaves the state at 120×40.
+/// Snapshots the screen without toasts (dates filtered too), then leaves the state at 120×40.
 fn shoot(h: &mut Harness, name: &str) {
+    h.state.toasts.clear();
     console::shoot::shoot(h, name, &[(r"\d{4}-\d{2}-\d{2}", "[DATE]")]);
     h.state.size = (120, 40);
 }

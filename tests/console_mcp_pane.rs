@@ -16,8 +16,9 @@ use ltx_tui::tui::{Effect, Msg, Pane};
 
 use console::harness::Harness;
 
-/// Snapshots the screen (the repository path and millisecond figures filtered too).
+/// Snapshots the screen without toasts (the repository path and milliseconds filtered too).
 fn shoot(h: &mut Harness, name: &str) {
+    h.state.toasts.clear();
     let repo = console::shoot::escape(env!("CARGO_MANIFEST_DIR"));
     console::shoot::shoot(h, name, &[(&repo, "[REPO]"), (r"\d+ ms *", "[N] ms ")]);
 }

@@ -12,63 +12,19 @@ use std::time::SystemTime;
 
 use crossterm::event::KeyCode;
 use ltx_tui::tui::{Action, LogLine, Msg, Overlay, Pane, Theme, WizardStep, dispatch};
-use ratatui::style::Color;
 
 use console::harness::Harness;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+/// Dates, millisecond figures, and an upload's age (the upload finishes a moment after the
+/// sync the clock is fixed to: its age rounds either way).
+const FILTERS: [(&str, &str); 3] = [
+    (r"\d{4}-\d{2}-\d{2}", "[DATE]"),
+    (r"\d+ ms *", "[N] ms "),
+    (r"upload \d+ s ago", "upload [N] s ago"),
+];
 
-fn settings(h: &Harness) -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.add_filter(&regex_escape(&h.tmp.path().display().to_string()), "[TMP]");
-    s.add_filter(r"\d{4}-\d{2}-\d{2}", "[DATE]");
-    s.add_filter(r"\d{2}:\d{2}:\d{2}", "[TIME]");
-    s.add_filter(r"\d+ ms *", "[N] ms ");
-    // The upload finishes a moment after the sync the clock is fixed to: its age rounds either way.
-    s.add_filter(r"upload \d+ s ago", "upload [N] s ago");
-    s.set_snapshot_path("snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '/' {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
-}
-
-/// Snapshots the screen at both sizes and in the ASCII theme; checks the default theme uses
-/// only the 16 ANSI colours.
 fn shoot(h: &mut Harness, name: &str) {
-    let settings = settings(h);
-    for size in SIZES {
-        let text = h.screen(size);
-        settings.bind(|| insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), text));
-        let buf = h.buffer(size);
-        for cell in buf.content() {
-            for c in [cell.fg, cell.bg] {
-                assert!(
-                    !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
-                    "{name}: the default theme drew a colour outside the 16 ANSI ones: {c:?}"
-                );
-            }
-        }
-    }
-    let theme = h.state.theme;
-    h.state.theme = Theme::named("ascii", false, false);
-    let text = h.screen((80, 24));
-    assert!(
-        text.is_ascii(),
-        "{name}: the ASCII theme drew non-ASCII glyphs:\n{text}"
-    );
-    settings.bind(|| insta::assert_snapshot!(format!("{name}_ascii_80x24"), text));
-    h.state.theme = theme;
+    console::shoot::shoot(h, name, &FILTERS);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,7 +154,7 @@ async fn every_pane_popup_and_wizard_step() {
     );
 
     shoot(&mut h, "timeline_after_wizard");
-    let settings = settings(&h);
+    let settings = console::shoot::settings(&h, &FILTERS);
     let tiny = h.screen((40, 10));
     settings.bind(|| insta::assert_snapshot!("too_small_40x10", tiny));
 

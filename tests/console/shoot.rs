@@ -24,11 +24,9 @@ pub fn escape(text: &str) -> String {
         .collect()
 }
 
-/// Snapshots the screen as `NAME_80x24`, `NAME_120x40` and `NAME_ascii_80x24` (toasts cleared:
-/// the harness's clock is fixed, so they never expire). `filters` (regex, replacement) apply
-/// after the temp directory's and before the clock's.
-pub fn shoot(h: &mut Harness, name: &str, filters: &[(&str, &str)]) {
-    h.state.toasts.clear();
+/// Insta settings for console screens: the temp directory, then `filters` (regex,
+/// replacement), then clock times filtered; snapshots in `tests/snapshots`.
+pub fn settings(h: &Harness, filters: &[(&str, &str)]) -> Settings {
     let mut s = Settings::clone_current();
     s.add_filter(&escape(&h.tmp.path().display().to_string()), "[TMP]");
     for (regex, replacement) in filters {
@@ -37,6 +35,15 @@ pub fn shoot(h: &mut Harness, name: &str, filters: &[(&str, &str)]) {
     s.add_filter(r"\d{2}:\d{2}:\d{2}", "[TIME]");
     s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"));
     s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+/// Snapshots the screen as `NAME_80x24`, `NAME_120x40` and `NAME_ascii_80x24` with
+/// [`settings`]; checks the default theme uses only the 16 ANSI colours and the ASCII theme
+/// only ASCII. (The harness's clock is fixed, so toasts never expire: clear them first to
+/// show what is under them.)
+pub fn shoot(h: &mut Harness, name: &str, filters: &[(&str, &str)]) {
+    let s = settings(h, filters);
     for size in SIZES {
         let text = h.screen(size);
         s.bind(|| insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), text));
