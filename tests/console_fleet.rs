@@ -303,27 +303,8 @@ async fn confirm(h: &mut Harness) -> ReplicationCommandResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remote_actions_and_timeline_reach_a_real_headless_ltx_tui() {
-    let remote_dir = tempfile::tempdir().unwrap();
-    let path = remote_dir.path().to_path_buf();
-    let remote =
-        tokio::task::spawn_blocking(move || support::mcp_server::McpServer::start(&path, "", &[]))
-            .await
-            .unwrap();
-    let top = format!(
-        "mcp-servers:\n  - name: host1\n    transport: http\n    url: {}\n",
-        remote.mcp_url()
-    );
-    let mut h = Harness::start_with(1, (120, 40), &top).await;
+    let (_remote_dir, remote, mut h) = console::remote::attached_to_remote().await;
     let db = remote.db.display().to_string();
-    h.until_hub("the remote's databases", |s| {
-        s.server("host1").is_some_and(|s| {
-            s.state == ServerState::Ready
-                && s.fleet
-                    .as_ref()
-                    .is_some_and(|f| f.databases.iter().any(|d| d.state == "replicating"))
-        })
-    })
-    .await;
     h.press(KeyCode::Char('1'));
     h.press(KeyCode::Char('j'));
     assert_eq!(h.state.selected_remote().unwrap().db.database, db);

@@ -142,25 +142,7 @@ async fn mcp_pane_lists_calls_confirms_and_stops() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_databases_of_an_attached_ltx_tui_appear_in_the_databases_pane() {
-    let remote_dir = tempfile::tempdir().unwrap();
-    let path = remote_dir.path().to_path_buf();
-    let remote =
-        tokio::task::spawn_blocking(move || support::mcp_server::McpServer::start(&path, "", &[]))
-            .await
-            .unwrap();
-    let top = format!(
-        "mcp-servers:\n  - name: host1\n    transport: http\n    url: {}\n",
-        remote.mcp_url()
-    );
-    let mut h = Harness::start_with(1, (120, 40), &top).await;
-    h.until_hub("the remote's databases", |s| {
-        s.server("host1").is_some_and(|s| {
-            s.fleet
-                .as_ref()
-                .is_some_and(|f| f.databases.iter().any(|d| d.state == "replicating"))
-        })
-    })
-    .await;
+    let (_remote_dir, remote, mut h) = console::remote::attached_to_remote().await;
     h.press(KeyCode::Char('1'));
     let screen = h.screen((120, 40));
     assert!(screen.contains("Fleet: 1 host(s)"), "{screen}");

@@ -2,4 +2,5 @@
 #![allow(dead_code)] // each test binary uses part of the harness
 
 pub mod harness;
+pub mod remote;
 pub mod shoot;
