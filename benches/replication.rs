@@ -11,6 +11,7 @@
 //!    replicator is started first and has written its first L0 file before the window opens;
 //!    after the window it is stopped with SIGTERM (final sync), the replica is restored with
 //!    `litestream restore` and its row count must equal the number of committed transactions.
+//!    Each window starts after `sync` (the previous phase's dirty pages written back).
 //!    Figures: tx/s per phase, the median per kind, ratios b/a and c/a; also the replicator's
 //!    CPU during the window and the WAL size at the end.
 //! 2. **lag**: 100 commits/s on a 10 ms schedule (one row per transaction carrying a unique
@@ -711,6 +712,12 @@ fn overhead_writer(db: PathBuf, duration: Duration) -> (u64, f64, u64) {
     .expect("overhead writer panicked")
 }
 
+/// `sync`: waits until every dirty page on the machine is written back.
+fn settle_disk() {
+    let status = Command::new("sync").status().expect("running sync");
+    assert!(status.success(), "sync failed: {status}");
+}
+
 fn run_overhead(s: &Settings, report: &mut Report) {
     let duration = Duration::from_secs_f64(s.overhead_s);
     println!(
@@ -747,6 +754,8 @@ fn run_overhead(s: &Settings, report: &mut Report) {
             });
             p
         });
+        // Every phase starts on a quiet disk: the previous phase's dirty pages written back.
+        settle_disk();
         let cpu_before = proc.as_ref().map(|p| cpu_ticks(p.pid()));
         let (tx, secs, wal_bytes) = overhead_writer(db.clone(), duration);
         let rate = tx as f64 / secs;

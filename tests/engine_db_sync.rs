@@ -194,6 +194,110 @@ fn a_passive_checkpoint_restarts_the_wal_and_replication_continues_incrementally
     h.assert_every_txid_restores();
 }
 
+/// The WAL generation (salts) each L0 file of `report` was read from, in order.
+fn generations(h: &Harness, report: &SyncReport) -> Vec<(u32, u32)> {
+    report
+        .files
+        .iter()
+        .map(|f| {
+            let path = h.sync.meta().l0_path(f.txid);
+            let header = *Decoder::new(BufReader::new(File::open(&path).unwrap()))
+                .unwrap()
+                .header();
+            (header.wal_salt1, header.wal_salt2)
+        })
+        .collect()
+}
+
+/// With a writer committing all the time, a checkpointing sync reads the WAL three times
+/// before the WAL restarts (its start, behind the second pin, under the barrier): those reads
+/// continue one another and make one L0 file, so every sync writes at most one file per WAL
+/// generation. Every file decodes, TXIDs have no gap, and the end restores to the source.
+#[test]
+fn a_checkpointing_sync_under_a_busy_writer_writes_one_file_per_wal_generation() {
+    let settings = SyncSettings {
+        min_checkpoint_page_count: 20,
+        checkpoint_interval: None,
+        ..SyncSettings::default()
+    };
+    let mut h = Harness::new(4096, settings);
+    h.sync();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let writer = {
+        let stop = std::sync::Arc::clone(&stop);
+        let done = std::sync::Arc::clone(&done);
+        let path = h.db.path.clone();
+        std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.busy_timeout(std::time::Duration::from_secs(10))
+                .unwrap();
+            let mut n = 0u64;
+            // Bounded: at most 200k commits whatever happens to the stop flag.
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 200_000 {
+                conn.execute(
+                    "INSERT INTO items(name, qty, payload) VALUES (?1, ?2, randomblob(64))",
+                    rusqlite::params![format!("busy-{n}"), n as i64],
+                )
+                .unwrap();
+                n += 1;
+                done.store(n, std::sync::atomic::Ordering::Relaxed);
+            }
+            n
+        })
+    };
+    let mut restarts = 0;
+    // Until the writer has committed 3000 times and the WAL restarted 10 times under it
+    // (bounded: 20,000 syncs).
+    for _ in 0..20_000 {
+        if restarts >= 10 && done.load(std::sync::atomic::Ordering::Relaxed) >= 3000 {
+            break;
+        }
+        let report = h.sync.sync().unwrap();
+        let generations = generations(&h, &report);
+        let mut distinct = generations.clone();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            generations.len(),
+            "one file per WAL generation: {generations:?}\n{report:?}"
+        );
+        restarts += report.checkpoints.iter().filter(|c| c.restarted).count();
+        assert!(snapshot_reasons(&report).is_empty(), "{report:?}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let commits = writer.join().unwrap();
+    assert!(
+        commits >= 3000 && restarts >= 10,
+        "commits {commits}, restarts {restarts}"
+    );
+    h.sync();
+    let last = h.sync.local_txid().unwrap().0;
+    let txids: Vec<u64> = std::fs::read_dir(h.sync.meta().l0_dir())
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".ltx")
+                .map(str::to_owned)
+        })
+        .map(|n| u64::from_str_radix(&n[..16], 16).unwrap())
+        .collect::<std::collections::BTreeSet<u64>>()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        txids,
+        (1..=last).collect::<Vec<_>>(),
+        "no gap in the L0 TXIDs"
+    );
+    assert_same_dump(
+        &h.restore(last),
+        &h.db.canonical_dump(),
+        "restore at the end",
+    );
+}
+
 #[test]
 fn a_passive_checkpoint_that_restarts_the_wal_makes_truncate_unnecessary() {
     let settings = SyncSettings {

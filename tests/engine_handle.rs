@@ -38,13 +38,18 @@ struct Setup {
 
 impl Setup {
     async fn start(extra: &str) -> Setup {
+        Setup::start_polling(extra, "100ms").await
+    }
+
+    /// [`Setup::start`] with the database's `monitor-interval` (the poll) set to `monitor`.
+    async fn start_polling(extra: &str, monitor: &str) -> Setup {
         let dir = fixture_dir();
         let mut db = TestDb::create_in(dir.path(), 4096);
         db.create_table("orders");
         db.insert_rows("orders", 30);
         let replica = dir.path().join("replica");
         let text = format!(
-            "{extra}dbs:\n  - path: {}\n    monitor-interval: 100ms\n    replica:\n      url: {}\n",
+            "{extra}dbs:\n  - path: {}\n    monitor-interval: {monitor}\n    replica:\n      url: {}\n",
             db.path.display(),
             file_url(&replica)
         );
@@ -162,6 +167,40 @@ async fn assert_no_new_txid(
     if let Ok(Some(now)) = changed {
         panic!("{what}: a TXID moved: before {before:#?}\nafter {now:#?}");
     }
+}
+
+/// While commits keep coming the engine stops listening to file notifications (they would
+/// only cost the writer) and syncs on its batch interval; once the WAL is quiet it listens
+/// again. With the poll an hour away, a lone commit after a burst can only be noticed through
+/// a notification, and it is replicated within the wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_burst_of_commits_a_lone_commit_is_noticed_without_a_poll() {
+    let mut s = Setup::start_polling("", "1h").await;
+    for _ in 0..200 {
+        s.db.insert_rows("orders", 2);
+    }
+    for round in 0..3 {
+        // Everything before the lone commit is in the replica: a newer TXID must hold it.
+        let before = s.engine.sync_now(&s.db.path).await.unwrap();
+        // The scenario, not a synchronisation: the WAL stays quiet for 20 batch intervals, so
+        // the engine has stopped syncing on its interval and waits for a notification.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        s.db.insert_rows("orders", 1);
+        let now = support::engine::wait_for_status(
+            &mut s.rx,
+            &s.db.path,
+            &format!("lone commit {round} replicated"),
+            WAIT,
+            |st| st.replica_txid > before && st.local_txid == st.replica_txid,
+        )
+        .await;
+        assert_eq!(
+            s.replica_max(),
+            now.replica_txid.map(|t| t.0),
+            "round {round}"
+        );
+    }
+    s.assert_restores_to_source("after the lone commits");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

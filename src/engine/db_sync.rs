@@ -19,7 +19,7 @@ use crate::sqlite::{
 
 use super::EngineError;
 use super::meta_dir::MetaDir;
-use super::verify::{PreviousSync, SyncStart, WAL_HEADER_SIZE, decide};
+use super::verify::{PreviousSync, SyncStart, WAL_HEADER_SIZE, decide, decide_with};
 
 /// The per-database settings a sync needs (from the configuration, with Litestream's defaults).
 #[derive(Debug, Clone)]
@@ -34,6 +34,10 @@ pub struct SyncSettings {
     pub truncate_page_n: u64,
     /// Time-based PASSIVE checkpoint interval (`None`: off).
     pub checkpoint_interval: Option<Duration>,
+    /// How soon the next sync comes while the WAL is being written (the task's batch
+    /// interval): a PASSIVE checkpoint starts now if waiting for that sync would let the WAL
+    /// pass the threshold first.
+    pub next_sync_within: Duration,
 }
 
 impl Default for SyncSettings {
@@ -44,6 +48,7 @@ impl Default for SyncSettings {
             min_checkpoint_page_count: 1000,
             truncate_page_n: 121_359,
             checkpoint_interval: Some(Duration::from_secs(60)),
+            next_sync_within: Duration::from_millis(10),
         }
     }
 }
@@ -132,7 +137,40 @@ pub struct DbSync {
     synced_since_checkpoint: bool,
     unsynced_wal_bytes: u64,
     failed_checkpoints: Vec<CheckpointFailure>,
+    /// While true, a sync keeps its L0 file in memory instead of writing it (under the
+    /// checkpoint barrier, where writers wait on every millisecond).
+    capture: bool,
+    /// When the current (or last) sync started.
+    sync_started: Option<Instant>,
+    /// WAL growth while being written, bytes per second (smoothed over syncs).
+    wal_rate: f64,
+    /// Time from a sync's start to its checkpoint barrier (smoothed).
+    checkpoint_lead: Duration,
+    /// An L0 file read under the barrier, written right after it ends.
+    captured: Vec<CapturedL0>,
 }
+
+/// An L0 file whose pages were copied into memory but not yet encoded and written: the tail
+/// of the WAL read under the checkpoint barrier. The sync position already counts it.
+struct CapturedL0 {
+    header: Header,
+    file: SyncedFile,
+    pages: Vec<u32>,
+    data: Vec<u8>,
+}
+
+impl CapturedL0 {
+    /// The page `pgno` as this file holds it.
+    fn page(&self, pgno: u32) -> Option<&[u8]> {
+        let ps = self.header.page_size as usize;
+        let i = self.pages.binary_search(&pgno).ok()?;
+        self.data.get(i * ps..(i + 1) * ps)
+    }
+}
+
+/// Largest L0 file kept in memory under the barrier; a bigger one (a snapshot forced there) is
+/// written directly.
+const CAPTURE_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
 
 impl std::fmt::Debug for DbSync {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -172,6 +210,11 @@ impl DbSync {
             synced_since_checkpoint: false,
             unsynced_wal_bytes: 0,
             failed_checkpoints: Vec::new(),
+            capture: false,
+            sync_started: None,
+            wal_rate: 0.0,
+            checkpoint_lead: Duration::from_millis(5),
+            captured: Vec::new(),
         })
     }
 
@@ -285,14 +328,33 @@ impl DbSync {
                     },
                 ));
             }
-            let (file, _) = self.sync_once(Some("database file replaced"))?;
-            report.files.extend(file);
+            let (files, _) = self.sync_once(Some("database file replaced"))?;
+            report.files.extend(files);
         }
         let wal_size_before = self.wal_size()?;
         let offset_before = self.last_synced_wal_offset;
-        self.sync_to_end(&mut report)?;
-        let grown = self.last_synced_wal_offset.saturating_sub(offset_before);
-        self.checkpoint_if_needed(wal_size_before, grown, &mut report)?;
+        let started = Instant::now();
+        let since_last = self.sync_started.replace(started).map(|t| started - t);
+        // What this sync reads stays in memory until it is done, so that a checkpoint's
+        // syncs before and under its barrier continue one L0 file, written after the barrier.
+        self.capture = true;
+        let synced = self.sync_to_end(&mut report).and_then(|()| {
+            let grown = self.last_synced_wal_offset.saturating_sub(offset_before);
+            if let Some(dt) = since_last.filter(|dt| !dt.is_zero()) {
+                // The WAL restarts under the checkpoint; a shrinking offset says nothing.
+                let rate = grown as f64 / dt.as_secs_f64();
+                self.wal_rate = if self.last_synced_wal_offset >= offset_before {
+                    (self.wal_rate + rate) / 2.0
+                } else {
+                    self.wal_rate
+                };
+            }
+            self.checkpoint_if_needed(wal_size_before, grown, &mut report)
+        });
+        self.capture = false;
+        let flushed = self.flush_captured(&mut report);
+        synced?;
+        flushed?;
         report.wal_size = self.wal_size()?;
         report.db_size = std::fs::metadata(&self.db_path)
             .map(|m| m.len())
@@ -340,19 +402,20 @@ impl DbSync {
     /// Writes L0 files until a sync reaches the WAL end (or finds nothing new).
     fn sync_to_end(&mut self, report: &mut SyncReport) -> Result<(), EngineError> {
         loop {
-            let (file, limited) = self.sync_once(None)?;
-            report.files.extend(file);
+            let (files, limited) = self.sync_once(None)?;
+            report.files.extend(files);
             if !limited {
                 return Ok(());
             }
         }
     }
 
-    /// One L0 file at most. `force` forces a snapshot with that reason.
+    /// One new L0 file at most (returned unless it was captured in memory; a file captured
+    /// earlier is written first and returned too). `force` forces a snapshot with that reason.
     fn sync_once(
         &mut self,
         force: Option<&'static str>,
-    ) -> Result<(Option<SyncedFile>, bool), EngineError> {
+    ) -> Result<(Vec<SyncedFile>, bool), EngineError> {
         let db_path = self.db_path.clone();
         let sq = |e| EngineError::sqlite(&db_path, e);
         let last_l0 = self.local_txid().map(|t| self.meta.l0_path(t));
@@ -371,11 +434,17 @@ impl DbSync {
                 salts: None,
                 snapshot: Some(reason),
             },
-            None => decide(
-                prev.as_ref(),
-                &open.wal,
-                last_l0.as_deref().unwrap_or(Path::new("")),
-            )?,
+            None => match self.captured.last() {
+                // The newest L0 file is still in memory.
+                Some(c) => decide_with(prev.as_ref(), &open.wal, |pgno, data| {
+                    Ok(c.page(pgno) == Some(data))
+                })?,
+                None => decide(
+                    prev.as_ref(),
+                    &open.wal,
+                    last_l0.as_deref().unwrap_or(Path::new("")),
+                )?,
+            },
         };
         let limit = if start.snapshot.is_some() {
             0
@@ -416,7 +485,7 @@ impl DbSync {
                 p.lock_held = open.conn.holds_read_lock();
             }
             self.last_synced_wal_offset = start.offset;
-            return Ok((None, false));
+            return Ok((Vec::new(), false));
         }
 
         let page_size = open.page_size;
@@ -424,48 +493,102 @@ impl DbSync {
             Some(c) => c,
             None => open.conn.db_file().page_count(page_size).map_err(sq)?,
         };
-        let txid = prev.map_or(Txid(1), |p| p.header.max_txid.next());
-        let mut header = Header::new(page_size, commit, txid, txid, now_ms());
-        header.wal_offset = start.offset as i64;
-        header.wal_size = size as i64;
-        (header.wal_salt1, header.wal_salt2) = seg.salts;
-
-        let lock = header.lock_pgno();
-        let pages: Vec<u32> = if start.snapshot.is_some() || txid == Txid(1) {
-            (1..=commit).filter(|p| *p != lock).collect()
-        } else {
-            let prev_commit = prev.map_or(0, |p| p.header.commit);
-            let mut set: BTreeSet<u32> = seg.pages.keys().copied().collect();
-            set.extend((prev_commit + 1..=commit).filter(|p| *p != lock));
-            set.into_iter().collect()
-        };
-        let conn = &open.conn;
-        let wal = &open.wal;
-        let bytes = self.meta.write_l0(txid, |w| {
-            let mut enc = Encoder::new(w, header).map_err(|source| EngineError::Ltx {
-                path: db_path.clone(),
-                source,
-            })?;
-            let mut page = vec![0u8; page_size as usize];
-            for pgno in pages {
-                if !seg.read_page(wal, pgno, &mut page).map_err(sq)? {
-                    read_db_page(conn, pgno, page_size, &mut page).map_err(sq)?;
-                }
-                enc.encode_page(pgno, &page)
-                    .map_err(|source| EngineError::Ltx {
-                        path: db_path.clone(),
-                        source,
-                    })?;
-            }
-            enc.finish(Checksum::ZERO)
-                .map_err(|source| EngineError::Ltx {
-                    path: db_path.clone(),
-                    source,
-                })?;
-            Ok(())
-        })?;
-
+        // A sync that continues the one captured just before it (same WAL, next frame, no
+        // snapshot) joins its L0 file: one TXID, one file, one upload for both.
+        let merge = self.capture
+            && start.snapshot.is_none()
+            && self.captured.last().is_some_and(|c| {
+                c.file.snapshot.is_none()
+                    && (c.header.wal_offset + c.header.wal_size) as u64 == start.offset
+                    && (c.header.wal_salt1, c.header.wal_salt2) == seg.salts
+            });
+        let mut merged = if merge { self.captured.pop() } else { None };
         let end = start.offset + size;
+        let plan = |merged: Option<&CapturedL0>| {
+            let txid = match (merged, prev) {
+                (Some(c), _) => c.header.max_txid,
+                (None, p) => p.map_or(Txid(1), |p| p.header.max_txid.next()),
+            };
+            let mut header = Header::new(page_size, commit, txid, txid, now_ms());
+            header.wal_offset = merged.map_or(start.offset as i64, |c| c.header.wal_offset);
+            header.wal_size = end as i64 - header.wal_offset;
+            (header.wal_salt1, header.wal_salt2) = seg.salts;
+            let lock = header.lock_pgno();
+            let pages: Vec<u32> = if start.snapshot.is_some() || txid == Txid(1) {
+                (1..=commit).filter(|p| *p != lock).collect()
+            } else {
+                let prev_commit = match merged {
+                    Some(c) => c.header.commit,
+                    None => prev.map_or(0, |p| p.header.commit),
+                };
+                let mut set: BTreeSet<u32> = seg.pages.keys().copied().collect();
+                set.extend((prev_commit + 1..=commit).filter(|p| *p != lock));
+                if let Some(c) = merged {
+                    // The database may have shrunk since: only pages within the new size.
+                    set.extend(c.pages.iter().copied().filter(|p| *p <= commit));
+                }
+                set.into_iter().collect()
+            };
+            (header, pages)
+        };
+        let fits = |pages: &[u32], captured: &[CapturedL0]| {
+            captured.iter().map(|c| c.data.len() as u64).sum::<u64>()
+                + pages.len() as u64 * u64::from(page_size)
+                <= CAPTURE_LIMIT_BYTES
+        };
+        let (mut header, mut pages) = plan(merged.as_ref());
+        if let Some(c) = merged.take_if(|_| !fits(&pages, &self.captured)) {
+            // Too big to keep in memory: the earlier part stays a file of its own.
+            self.captured.push(c);
+            (header, pages) = plan(None);
+        }
+        let txid = header.max_txid;
+        let mut file = SyncedFile {
+            txid,
+            bytes: 0,
+            wal_bytes: header.wal_size as u64,
+            commit,
+            snapshot: start.snapshot.or((txid == Txid(1)).then_some("first sync")),
+        };
+        let limited = seg.limited && end < wal_size;
+        let capture = self.capture && fits(&pages, &self.captured);
+        let mut written = Vec::new();
+        if capture {
+            let ps = page_size as usize;
+            let mut data = vec![0u8; pages.len() * ps];
+            for (pgno, page) in pages.iter().zip(data.chunks_exact_mut(ps)) {
+                if seg.read_page(&open.wal, *pgno, page).map_err(sq)? {
+                    continue;
+                }
+                match merged.as_ref().and_then(|c| c.page(*pgno)) {
+                    Some(earlier) => page.copy_from_slice(earlier),
+                    None => read_db_page(&open.conn, *pgno, page_size, page).map_err(sq)?,
+                }
+            }
+            self.captured.push(CapturedL0 {
+                header,
+                file: file.clone(),
+                pages,
+                data,
+            });
+        } else {
+            for earlier in std::mem::take(&mut self.captured) {
+                written.push(self.write_captured(earlier)?);
+            }
+            let open = self.open.as_ref().ok_or_else(|| missing(&db_path))?;
+            let (conn, wal) = (&open.conn, &open.wal);
+            file.bytes = self.meta.write_l0(txid, |w| {
+                encode_l0(w, header, &db_path, &pages, |_, pgno, page| {
+                    if !seg.read_page(wal, pgno, page).map_err(sq)? {
+                        read_db_page(conn, pgno, page_size, page).map_err(sq)?;
+                    }
+                    Ok(())
+                })
+            })?;
+            written.push(file);
+        }
+
+        let open = self.open.as_ref().ok_or_else(|| missing(&db_path))?;
         self.prev = Some(PreviousSync {
             header,
             synced_to_wal_end: end == wal_size,
@@ -473,14 +596,40 @@ impl DbSync {
         });
         self.last_synced_wal_offset = end;
         self.synced_since_checkpoint = true;
-        let file = SyncedFile {
-            txid,
-            bytes,
-            wal_bytes: size,
-            commit,
-            snapshot: start.snapshot.or((txid == Txid(1)).then_some("first sync")),
-        };
-        Ok((Some(file), seg.limited && end < wal_size))
+        Ok((written, limited))
+    }
+
+    /// Writes an L0 file captured under the barrier. On failure the position is re-read from
+    /// the meta directory, so the next sync starts from the files that exist.
+    fn write_captured(&mut self, c: CapturedL0) -> Result<SyncedFile, EngineError> {
+        let db_path = self.db_path.clone();
+        let page_size = c.header.page_size as usize;
+        let name = crate::ltx::FileName::new(c.header.min_txid, c.header.max_txid);
+        let written = self.meta.write_l0_unsynced_name(name, |w| {
+            encode_l0(w, c.header, &db_path, &c.pages, |i, _, page| {
+                page.copy_from_slice(&c.data[i * page_size..(i + 1) * page_size]);
+                Ok(())
+            })
+        });
+        match written {
+            Ok(bytes) => Ok(SyncedFile { bytes, ..c.file }),
+            Err(e) => {
+                self.reload_position()?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the L0 files captured in memory, oldest first.
+    fn flush_captured(&mut self, report: &mut SyncReport) -> Result<(), EngineError> {
+        if self.captured.is_empty() {
+            return Ok(());
+        }
+        for c in std::mem::take(&mut self.captured) {
+            report.files.push(self.write_captured(c)?);
+        }
+        // One directory fsync makes all the renames durable.
+        self.meta.sync_l0_dir()
     }
 
     /// Litestream's checkpoint policy, evaluated after a sync reached the WAL end.
@@ -516,8 +665,17 @@ impl DbSync {
             return Ok(());
         }
         let threshold = wal_bytes(self.settings.min_checkpoint_page_count);
+        // Where the WAL would be when the next sync's checkpoint closes it, if this one
+        // waits: the next sync is at most `next_sync_within` away, and its barrier comes
+        // `checkpoint_lead` after it starts.
+        // Never for a WAL of a quarter of the threshold or less (nor of one frame, which
+        // Litestream's verification cannot resume from once the WAL restarts).
+        let ahead = self.settings.next_sync_within + self.checkpoint_lead;
+        let predicted = logical + (self.wal_rate * ahead.as_secs_f64()) as u64;
+        let early_enough = logical > (threshold / 4).max(wal_bytes(1));
         if self.settings.min_checkpoint_page_count > 0
-            && logical + grown.min(threshold / 2) >= threshold
+            && (logical + grown.min(threshold / 2) >= threshold
+                || (early_enough && predicted >= threshold * 9 / 10))
         {
             self.checkpoint(CheckpointMode::Passive, report)?;
             return Ok(());
@@ -541,21 +699,26 @@ impl DbSync {
         let db_path = self.db_path.clone();
         let sq = |e| EngineError::sqlite(&db_path, e);
         let before = self.open_ref()?.wal.read_header().map_err(sq)?;
+        let mut early_us = 0u64;
         if mode == CheckpointMode::Passive {
-            // Flush the WAL before taking the barrier: the checkpoint syncs the WAL first, and
-            // with megabytes of fresh frames that sync is most of its time.
-            self.open_ref()?.wal.sync_data().map_err(sq)?;
-            // Catch up outside the barrier too, so the tail read under it is short.
-            self.sync_to_end(report)?;
+            // Do the heavy part before the barrier, while writers go on: backfill the WAL as
+            // far as it is now, so under the barrier only the frames committed since are
+            // copied. (Flushing the WAL here as well was measured: it lengthened the cycle
+            // more than it shortened the barrier.)
+            let early = Instant::now();
+            self.backfill_behind_pin()?;
+            early_us = early.elapsed().as_micros() as u64;
         }
         let barrier_started = Instant::now();
         let mut acquired_us = 0u64;
+        let mut tail_us = 0u64;
         if mode == CheckpointMode::Passive {
             match self.open_ref()?.conn.begin_barrier() {
                 Ok(()) => {}
                 // A busy writer holds the write lock: skip this checkpoint (as Litestream does
                 // on SQLITE_BUSY) rather than fail the sync; the next sync tries again.
                 Err(e) if e.is_busy() => {
+                    self.open_ref()?.conn.release_pin().map_err(sq)?;
                     tracing::debug!(target: "ltx_tui::checkpoint", db = %db_path.display(), "checkpoint skipped: busy");
                     let skipped = CheckpointReport {
                         mode,
@@ -570,34 +733,63 @@ impl DbSync {
                     report.checkpoints.push(skipped.clone());
                     return Ok(skipped);
                 }
-                Err(e) => return Err(sq(e)),
+                Err(e) => {
+                    let _ = self.open_ref()?.conn.release_pin();
+                    return Err(sq(e));
+                }
             }
             acquired_us = barrier_started.elapsed().as_micros() as u64;
-            // Nothing can commit now: capture the last frames before the lock is released.
-            if let Err(e) = self.sync_to_end(report) {
+            if let Some(t) = self.sync_started {
+                self.checkpoint_lead = (self.checkpoint_lead + t.elapsed()) / 2;
+            }
+            // Nothing can commit now: capture the last frames before the lock is released,
+            // in memory (written once the barrier ends).
+            let was = std::mem::replace(&mut self.capture, true);
+            let tail = self.sync_to_end(report);
+            self.capture = was;
+            tail_us = barrier_started.elapsed().as_micros() as u64 - acquired_us;
+            if let Err(e) = tail {
                 let _ = self.open_ref()?.conn.end_barrier();
+                let _ = self.open_ref()?.conn.release_pin();
+                if !self.capture {
+                    self.flush_captured(report)?;
+                }
                 return Err(e);
             }
         }
         let open = self.open_ref()?;
         let started = Instant::now();
         let outcome = (|| {
+            // Everything is read and nothing can commit: the early pin may go.
+            open.conn.release_pin()?;
             open.conn.release_read_lock()?;
-            let result = open.conn.checkpoint(mode);
+            let result = checkpoint_waiting_for_others(&mut open.conn, mode);
             open.conn.acquire_read_lock()?;
             result
         })();
         let duration = started.elapsed();
         let end = open.conn.end_barrier();
+        let held_us = barrier_started.elapsed().as_micros() as u64;
+        let tail_bytes: usize = self.captured.iter().map(|c| c.data.len()).sum();
+        if !self.capture {
+            // The tail goes to its L0 file now, whatever the checkpoint did: the position
+            // counts it. (Inside a sync, the sync writes it when it is done.)
+            self.flush_captured(report)?;
+        }
         tracing::debug!(
             target: "ltx_tui::checkpoint",
             db = %db_path.display(),
             ?mode,
-            held_us = barrier_started.elapsed().as_micros() as u64,
+            early_us,
+            held_us,
             acquired_us,
+            tail_us,
+            tail_bytes,
+            frames = ?outcome.as_ref().ok().map(|r| (r.log_frames, r.checkpointed_frames)),
             checkpoint_us = duration.as_micros() as u64,
             "checkpoint"
         );
+        let open = self.open_ref()?;
         let result = match outcome {
             Ok(result) => result,
             Err(e) => {
@@ -619,6 +811,8 @@ impl DbSync {
                 p.lock_held = mode == CheckpointMode::Passive;
             }
             if mode == CheckpointMode::Passive {
+                // Read the new WAL's first frames now, while the previous sync's last frame is
+                // still there to verify against (ref §2.6).
                 self.sync_to_end(report)?;
             } else {
                 self.open_ref()?.conn.begin_barrier().map_err(sq)?;
@@ -636,6 +830,38 @@ impl DbSync {
         };
         report.checkpoints.push(checkpoint.clone());
         Ok(checkpoint)
+    }
+
+    /// A PASSIVE checkpoint without the barrier, behind a pin at the WAL's current end.
+    ///
+    /// A third connection takes a read mark at the WAL end (the pin), the main one releases its
+    /// older mark, checkpoints and takes its read lock again: frames up to the pin's mark are
+    /// copied into the database file while writers keep committing. The pin stays held until
+    /// the barrier, so no writer can restart the WAL before the engine has read it all, however
+    /// much this checkpoint backfilled. What is left for the barrier is the few frames
+    /// committed since.
+    fn backfill_behind_pin(&mut self) -> Result<(), EngineError> {
+        let db_path = self.db_path.clone();
+        let sq = |e| EngineError::sqlite(&db_path, e);
+        let open = self.open_ref()?;
+        open.conn.hold_pin().map_err(sq)?;
+        let outcome = (|| {
+            open.conn.release_read_lock()?;
+            let result = open.conn.checkpoint(CheckpointMode::Passive);
+            open.conn.acquire_read_lock()?;
+            result
+        })();
+        if let Err(e) = outcome {
+            // Without the main read lock there is no pin once this one goes: the next sync
+            // verifies the WAL from scratch.
+            let lost = !open.conn.holds_read_lock();
+            let _ = open.conn.release_pin();
+            if lost && let Some(p) = self.prev.as_mut() {
+                p.lock_held = false;
+            }
+            return Err(sq(e));
+        }
+        Ok(())
     }
 
     /// Syncs, then runs a checkpoint of `mode` now with the same procedure as the automatic
@@ -730,11 +956,68 @@ impl DbSync {
 
     /// Discards local L0 files and forgets the position (`litestream reset`).
     pub fn reset(&mut self) -> Result<(), EngineError> {
+        self.captured.clear();
         self.meta.wipe()?;
         self.prev = None;
         self.last_synced_wal_offset = 0;
         Ok(())
     }
+}
+
+/// The error for a database that is not open (any more).
+fn missing(db_path: &Path) -> EngineError {
+    EngineError::sqlite(
+        db_path,
+        SqliteError::DatabaseMissing {
+            path: db_path.to_path_buf(),
+        },
+    )
+}
+
+/// How long a PASSIVE checkpoint under the barrier waits for another connection's checkpoint
+/// (an application's autocheckpoint that started before the barrier) to finish.
+const CHECKPOINT_LOCK_WAIT: Duration = Duration::from_millis(100);
+
+/// Runs a checkpoint; a PASSIVE one that finds another checkpoint running (SQLite reports busy
+/// at once, with no frame counts) is retried until that one is done, for at most
+/// [`CHECKPOINT_LOCK_WAIT`]. Under the barrier no new checkpoint can start meanwhile (every
+/// other connection waits for the write lock), so the wait is one checkpoint long.
+fn checkpoint_waiting_for_others(
+    conn: &mut crate::sqlite::EngineConnection,
+    mode: CheckpointMode,
+) -> Result<CheckpointResult, SqliteError> {
+    let deadline = Instant::now() + CHECKPOINT_LOCK_WAIT;
+    loop {
+        let result = conn.checkpoint(mode)?;
+        let locked_out = result.busy && result.log_frames < 0;
+        if mode != CheckpointMode::Passive || !locked_out || Instant::now() >= deadline {
+            return Ok(result);
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// Encodes an L0 file: `header`, then `pages` in order, each filled by `fill(index, pgno,
+/// buffer)`.
+fn encode_l0<W: std::io::Write>(
+    w: W,
+    header: Header,
+    db_path: &Path,
+    pages: &[u32],
+    mut fill: impl FnMut(usize, u32, &mut [u8]) -> Result<(), EngineError>,
+) -> Result<(), EngineError> {
+    let ltx = |source| EngineError::Ltx {
+        path: db_path.to_path_buf(),
+        source,
+    };
+    let mut enc = Encoder::new(w, header).map_err(ltx)?;
+    let mut page = vec![0u8; header.page_size as usize];
+    for (i, &pgno) in pages.iter().enumerate() {
+        fill(i, pgno, &mut page)?;
+        enc.encode_page(pgno, &page).map_err(ltx)?;
+    }
+    enc.finish(Checksum::ZERO).map_err(ltx)?;
+    Ok(())
 }
 
 /// Reads a page from the database file; a page beyond its end reads as zeros, as SQLite does.

@@ -107,7 +107,14 @@ pub struct DbTask {
     backoff: Backoff,
     paused: bool,
     retry_at: Option<tokio::time::Instant>,
+    /// When the last successful sync started.
     last_sync_at: Option<tokio::time::Instant>,
+    /// True when the last sync found new frames (or an open transaction's): the WAL is being
+    /// written, so the task syncs again one batch interval later without waiting for a file
+    /// notification, and keeps the watch paused meanwhile.
+    busy: bool,
+    /// Whether the last sync found anything new (see `busy`).
+    last_sync_found: bool,
     next_snapshot: Option<tokio::time::Instant>,
     snapshot_schedule: Option<LevelSchedule>,
     /// Per compaction level (index 0 is L1): its schedule and next run.
@@ -153,6 +160,8 @@ impl DbTask {
             paused: false,
             retry_at: None,
             last_sync_at: None,
+            busy: false,
+            last_sync_found: false,
             next_snapshot: None,
             snapshot_schedule: None,
             level_schedules: Vec::new(),
@@ -169,7 +178,7 @@ impl DbTask {
         shutdown: CancellationToken,
     ) {
         let changed = Arc::new(Notify::new());
-        let watcher = WalWatcher::start(&self.p.db_path, Arc::clone(&changed));
+        let mut watcher = WalWatcher::start(&self.p.db_path, Arc::clone(&changed));
         if let Err(e) = &watcher {
             tracing::warn!(db = %self.p.db_path.display(), "file notifications unavailable, polling only: {e}");
         }
@@ -191,7 +200,12 @@ impl DbTask {
         self.step(true).await;
         loop {
             let now = tokio::time::Instant::now();
-            let poll_at = now + self.p.monitor_interval;
+            // While the WAL is being written, sync once per batch interval; otherwise wait
+            // for a notification, or poll.
+            let poll_at = match (self.busy, self.last_sync_at) {
+                (true, Some(last)) => last + self.p.min_sync_interval,
+                _ => now + self.p.monitor_interval,
+            };
             let maintenance = self.next_maintenance().filter(|_| self.retry_at.is_none());
             let wake = [Some(poll_at), self.retry_at, maintenance]
                 .into_iter()
@@ -202,19 +216,50 @@ impl DbTask {
                 biased;
                 () = shutdown.cancelled() => break,
                 Some(cmd) = commands.recv() => self.command(cmd).await,
-                () = changed.notified() => {
+                () = changed.notified(), if !self.busy => {
                     self.lag.wal_changed(Instant::now());
-                    // Batch a burst of commits into one sync.
-                    if let Some(last) = self.last_sync_at {
-                        let ready = last + self.p.min_sync_interval;
-                        tokio::time::sleep_until(ready).await;
+                    // Sync at the next batch boundary (the wake-up above). Until the WAL is
+                    // quiet again, more events would only cost the writer: each one wakes the
+                    // watcher's thread from inside the writer's `write`.
+                    self.busy = true;
+                    if let Ok(w) = watcher.as_mut()
+                        && let Err(e) = w.pause()
+                    {
+                        tracing::debug!(db = %self.p.db_path.display(), "pausing file notifications: {e}");
                     }
-                    // Maintenance that is due runs here too: under a steady writer this
-                    // branch always wins the select, and the timer branch would never fire.
-                    self.step(true).await;
                 }
                 () = tokio::time::sleep_until(wake) => {
+                    if self.busy
+                        && let Some(last) = self.last_sync_at
+                    {
+                        // Unnoticed commits may have happened since the last sync read the
+                        // WAL: count the lag from then, the earliest they can be.
+                        self.lag.wal_changed(last.into_std());
+                    }
                     self.step(true).await;
+                    if self.busy && !self.last_sync_found {
+                        // Quiet: watch again, then look once more, so a commit between the
+                        // sync's read and the watch is not left for the next poll.
+                        self.busy = false;
+                        if let Ok(w) = watcher.as_mut()
+                            && let Err(e) = w.resume()
+                        {
+                            tracing::warn!(db = %self.p.db_path.display(), "file notifications stopped, polling only: {e}");
+                        }
+                        self.step(false).await;
+                        if self.last_sync_found {
+                            self.busy = true;
+                            if let Ok(w) = watcher.as_mut() {
+                                let _ = w.pause();
+                            }
+                        }
+                    } else if !self.busy && self.last_sync_found {
+                        // A poll found changes the notifications missed (or there are none).
+                        self.busy = true;
+                        if let Ok(w) = watcher.as_mut() {
+                            let _ = w.pause();
+                        }
+                    }
                 }
             }
         }
@@ -239,6 +284,7 @@ impl DbTask {
     /// One round: sync, upload, and the maintenance that is due (when `maintenance`); errors
     /// are recorded with backoff.
     async fn step(&mut self, maintenance: bool) {
+        self.last_sync_found = false;
         if self.paused {
             return;
         }
@@ -398,13 +444,18 @@ impl DbTask {
             self.catch_up_with_replica().await?;
             self.initialized = true;
         }
-        let started = Instant::now();
+        let started = tokio::time::Instant::now();
         let result = self.blocking(|s| s.sync()).await;
         self.record_sync_metrics(started.elapsed(), result.as_ref());
         let report: SyncReport = result?;
-        self.last_sync_at = Some(tokio::time::Instant::now());
+        // When it started: the batch interval counts from there, and commits it did not see
+        // can be no older.
+        self.last_sync_at = Some(started);
+        self.last_sync_found = !report.files.is_empty() || report.unsynced_wal_bytes > 0;
         self.after_sync(&report);
+        let synced = started.elapsed();
         self.upload_pending().await?;
+        tracing::debug!(target: "ltx_tui::step", sync_us = synced.as_micros() as u64, upload_us = (started.elapsed() - synced).as_micros() as u64, files = report.files.len(), "step");
         // An operator's sync_now while paused syncs once; the database stays paused.
         self.status.state = if self.paused {
             ReplicationState::Paused

@@ -118,6 +118,18 @@ impl MetaDir {
         name: FileName,
         write: impl FnOnce(&mut BufWriter<File>) -> Result<(), EngineError>,
     ) -> Result<u64, EngineError> {
+        let size = self.write_l0_unsynced_name(name, write)?;
+        sync_dir(&self.l0_dir())?;
+        Ok(size)
+    }
+
+    /// [`MetaDir::write_l0_as`] without the directory fsync that makes the rename durable:
+    /// for writing several files in a row, then [`MetaDir::sync_l0_dir`] once.
+    pub fn write_l0_unsynced_name(
+        &self,
+        name: FileName,
+        write: impl FnOnce(&mut BufWriter<File>) -> Result<(), EngineError>,
+    ) -> Result<u64, EngineError> {
         let path = self.l0_dir().join(name.to_string());
         let tmp = path.with_extension("ltx.tmp");
         let result = (|| {
@@ -137,13 +149,17 @@ impl MetaDir {
                 .map_err(|e| EngineError::io("sizing L0 file", &tmp, e))?
                 .len();
             fs::rename(&tmp, &path).map_err(|e| EngineError::io("renaming L0 file", &path, e))?;
-            sync_dir(&self.l0_dir())?;
             Ok(size)
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }
         result
+    }
+
+    /// fsyncs the L0 directory (after [`MetaDir::write_l0_unsynced_name`]).
+    pub fn sync_l0_dir(&self) -> Result<(), EngineError> {
+        sync_dir(&self.l0_dir())
     }
 
     /// Deletes the given L0 files (missing files are not an error).

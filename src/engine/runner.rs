@@ -75,6 +75,7 @@ impl Engine {
                     min_checkpoint_page_count: db.min_checkpoint_page_count,
                     truncate_page_n: db.truncate_page_n,
                     checkpoint_interval: db.checkpoint_interval.to_std().filter(|d| !d.is_zero()),
+                    next_sync_within: MIN_SYNC_INTERVAL,
                 },
                 monitor_interval: db
                     .monitor_interval

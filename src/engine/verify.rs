@@ -74,6 +74,16 @@ pub fn decide(
     wal: &WalFile,
     last_l0: &Path,
 ) -> Result<SyncStart, EngineError> {
+    decide_with(prev, wal, |pgno, data| page_in_l0(last_l0, pgno, data))
+}
+
+/// [`decide`], with `in_last_l0(pgno, data)` telling whether the newest L0 file holds page
+/// `pgno` with exactly `data` (for a file still in memory).
+pub fn decide_with(
+    prev: Option<&PreviousSync>,
+    wal: &WalFile,
+    in_last_l0: impl FnOnce(u32, &[u8]) -> Result<bool, EngineError>,
+) -> Result<SyncStart, EngineError> {
     let Some(prev) = prev else {
         return Ok(SyncStart::snapshot("first sync"));
     };
@@ -123,7 +133,7 @@ pub fn decide(
     let frame = wal
         .read_frame(prev_frame, &mut page)
         .map_err(|e| EngineError::sqlite(db, e))?;
-    if frame.salts() != prev_salts || !page_in_l0(last_l0, frame.pgno, &page)? {
+    if frame.salts() != prev_salts || !in_last_l0(frame.pgno, &page)? {
         return Ok(SyncStart::snapshot("WAL overwritten by another process"));
     }
     if header.salts() != prev_salts {

@@ -78,6 +78,9 @@ pub struct EngineConnection {
     /// the read lock is held.
     aux: Option<Connection>,
     barrier: bool,
+    /// A third connection, for [`EngineConnection::hold_pin`].
+    pin: Option<Connection>,
+    pinned: bool,
     conn: Connection,
     read_lock: bool,
     db_file: DbFile,
@@ -131,6 +134,8 @@ impl EngineConnection {
         Ok(EngineConnection {
             aux: None,
             barrier: false,
+            pin: None,
+            pinned: false,
             conn,
             read_lock: false,
             db_file,
@@ -323,16 +328,69 @@ impl EngineConnection {
         self.barrier
     }
 
+    /// Pins the WAL on a third connection too: a read transaction there, at the WAL's current
+    /// end. With it held, the main connection may release its read lock and run a PASSIVE
+    /// checkpoint that backfills up to this newer mark while writers go on committing, and no
+    /// writer can restart the WAL until [`EngineConnection::release_pin`] (a restart needs every
+    /// read mark free), whatever that checkpoint backfilled.
+    pub fn hold_pin(&mut self) -> Result<()> {
+        if self.pinned {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let pin = match self.pin.take() {
+            Some(pin) => pin,
+            None => open_connection(&path, self.busy_timeout)?,
+        };
+        let pin = self.pin.insert(pin);
+        if !pin.is_autocommit() {
+            pin.execute_batch("ROLLBACK")
+                .map_err(|e| SqliteError::sqlite("ROLLBACK before pin", &path, e))?;
+        }
+        pin.execute_batch("BEGIN")
+            .map_err(|e| SqliteError::sqlite("BEGIN (pin)", &path, e))?;
+        if let Err(e) = pin.query_row(READ_LOCK_QUERY, [], |r| r.get::<_, i64>(0)) {
+            let _ignored = pin.execute_batch("ROLLBACK");
+            return Err(SqliteError::sqlite("SELECT (pin)", &path, e));
+        }
+        self.pinned = true;
+        Ok(())
+    }
+
+    /// Releases the pin [`EngineConnection::hold_pin`] took.
+    pub fn release_pin(&mut self) -> Result<()> {
+        if !self.pinned {
+            return Ok(());
+        }
+        let Some(pin) = self.pin.as_ref() else {
+            self.pinned = false;
+            return Ok(());
+        };
+        let result = pin.execute_batch("ROLLBACK");
+        self.pinned = !pin.is_autocommit();
+        result.map_err(|e| SqliteError::sqlite("ROLLBACK (pin)", &self.path, e))
+    }
+
+    /// True while [`EngineConnection::hold_pin`]'s read transaction is open.
+    pub fn holds_pin(&self) -> bool {
+        self.pinned
+    }
+
     /// Ends the barrier and the read lock and closes both connections, reporting any error
     /// (dropping does the same silently). The engine's connection closes last, so with
     /// `PERSIST_WAL` the WAL file is kept even if no other connection is open.
     pub fn close(mut self) -> Result<()> {
         self.end_barrier()?;
+        self.release_pin()?;
         self.release_read_lock()?;
         if let Some(aux) = self.aux.take() {
             aux.close().map_err(|(_, e)| {
                 SqliteError::sqlite("closing barrier connection", &self.path, e)
             })?;
+        }
+        if let Some(pin) = self.pin.take() {
+            pin.close()
+                .map_err(|(_, e)| SqliteError::sqlite("closing pin connection", &self.path, e))?;
         }
         let EngineConnection {
             conn,

@@ -24,6 +24,9 @@ use super::wal_header::WalHeader;
 /// Bytes read per positional read while scanning (rounded down to whole frames, at least one).
 const SCAN_BUFFER_BYTES: u64 = 1 << 20;
 
+/// Frames in the first read of a scan; each next read doubles, up to [`SCAN_BUFFER_BYTES`].
+const FIRST_SCAN_FRAMES: usize = 8;
+
 /// Why a scan stopped reading frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum WalStop {
@@ -150,9 +153,14 @@ impl WalSegment {
         let order = self.header.byte_order;
         // Frames appended after this point are left for the next read.
         let limit = wal.size()?;
-        let per_chunk = (SCAN_BUFFER_BYTES / fs).max(1);
+        let per_chunk = (SCAN_BUFFER_BYTES / fs).max(1) as usize;
         let fs_usize = fs as usize;
-        let mut buf = vec![0u8; per_chunk as usize * fs_usize];
+        // The first read is small and each next one twice as big: a sync usually finds a few
+        // new frames and then stale ones of an earlier WAL generation (the file is not
+        // truncated when the WAL restarts), and reading a megabyte of those costs more than
+        // the frames wanted.
+        let mut chunk = FIRST_SCAN_FRAMES.min(per_chunk);
+        let mut buf = vec![0u8; chunk * fs_usize];
         // Pages of the transaction being read, in frame order; merged at its commit frame.
         let mut pending: Vec<(u32, u64)> = Vec::new();
         let mut offset = self.start_offset;
@@ -204,6 +212,10 @@ impl WalSegment {
                     WalStop::ShortFrame
                 };
                 return Ok(());
+            }
+            if chunk < per_chunk {
+                chunk = (chunk * 2).min(per_chunk);
+                buf.resize(chunk * fs_usize, 0);
             }
         }
     }
