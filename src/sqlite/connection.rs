@@ -314,13 +314,9 @@ impl EngineConnection {
         if !self.barrier {
             return Ok(());
         }
-        let Some(aux) = self.aux.as_ref() else {
-            self.barrier = false;
-            return Ok(());
-        };
-        let result = aux.execute_batch("ROLLBACK");
-        self.barrier = !aux.is_autocommit();
-        result.map_err(|e| SqliteError::sqlite("ROLLBACK (barrier)", &self.path, e))
+        let (open, result) = roll_back(self.aux.as_ref(), "ROLLBACK (barrier)", &self.path);
+        self.barrier = open;
+        result
     }
 
     /// True while the barrier's write transaction is open.
@@ -362,13 +358,9 @@ impl EngineConnection {
         if !self.pinned {
             return Ok(());
         }
-        let Some(pin) = self.pin.as_ref() else {
-            self.pinned = false;
-            return Ok(());
-        };
-        let result = pin.execute_batch("ROLLBACK");
-        self.pinned = !pin.is_autocommit();
-        result.map_err(|e| SqliteError::sqlite("ROLLBACK (pin)", &self.path, e))
+        let (open, result) = roll_back(self.pin.as_ref(), "ROLLBACK (pin)", &self.path);
+        self.pinned = open;
+        result
     }
 
     /// True while [`EngineConnection::hold_pin`]'s read transaction is open.
@@ -435,6 +427,23 @@ impl EngineConnection {
             hint,
         }
     }
+}
+
+/// Rolls back the transaction open on `conn` (if there is a connection); returns whether a
+/// transaction is still open afterwards, and the rollback's outcome.
+fn roll_back(
+    conn: Option<&Connection>,
+    operation: &'static str,
+    path: &Path,
+) -> (bool, Result<()>) {
+    let Some(conn) = conn else {
+        return (false, Ok(()));
+    };
+    let result = conn.execute_batch("ROLLBACK");
+    (
+        !conn.is_autocommit(),
+        result.map_err(|e| SqliteError::sqlite(operation, path, e)),
+    )
 }
 
 /// Attempts before the barrier connection gives up on a busy lock: each attempt is one
