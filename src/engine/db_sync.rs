@@ -696,6 +696,21 @@ impl DbSync {
         mode: CheckpointMode,
         report: &mut SyncReport,
     ) -> Result<CheckpointReport, EngineError> {
+        let result = self.checkpoint_steps(mode, report);
+        // The early pin is normally released under the barrier; on every other way out it
+        // goes here (a no-op when it is not held).
+        if let Some(open) = self.open.as_mut() {
+            let _ = open.conn.release_pin();
+        }
+        result
+    }
+
+    /// [`DbSync::checkpoint`] but for releasing the early pin when it ends early.
+    fn checkpoint_steps(
+        &mut self,
+        mode: CheckpointMode,
+        report: &mut SyncReport,
+    ) -> Result<CheckpointReport, EngineError> {
         let db_path = self.db_path.clone();
         let sq = |e| EngineError::sqlite(&db_path, e);
         let before = self.open_ref()?.wal.read_header().map_err(sq)?;
@@ -718,7 +733,6 @@ impl DbSync {
                 // A busy writer holds the write lock: skip this checkpoint (as Litestream does
                 // on SQLITE_BUSY) rather than fail the sync; the next sync tries again.
                 Err(e) if e.is_busy() => {
-                    self.open_ref()?.conn.release_pin().map_err(sq)?;
                     tracing::debug!(target: "ltx_tui::checkpoint", db = %db_path.display(), "checkpoint skipped: busy");
                     let skipped = CheckpointReport {
                         mode,
@@ -733,10 +747,7 @@ impl DbSync {
                     report.checkpoints.push(skipped.clone());
                     return Ok(skipped);
                 }
-                Err(e) => {
-                    let _ = self.open_ref()?.conn.release_pin();
-                    return Err(sq(e));
-                }
+                Err(e) => return Err(sq(e)),
             }
             acquired_us = barrier_started.elapsed().as_micros() as u64;
             if let Some(t) = self.sync_started {
@@ -750,7 +761,6 @@ impl DbSync {
             tail_us = barrier_started.elapsed().as_micros() as u64 - acquired_us;
             if let Err(e) = tail {
                 let _ = self.open_ref()?.conn.end_barrier();
-                let _ = self.open_ref()?.conn.release_pin();
                 if !self.capture {
                     self.flush_captured(report)?;
                 }
@@ -852,10 +862,9 @@ impl DbSync {
             result
         })();
         if let Err(e) = outcome {
-            // Without the main read lock there is no pin once this one goes: the next sync
-            // verifies the WAL from scratch.
+            // Without the main read lock there is no pin once the early one goes (the caller
+            // releases it): the next sync verifies the WAL from scratch.
             let lost = !open.conn.holds_read_lock();
-            let _ = open.conn.release_pin();
             if lost && let Some(p) = self.prev.as_mut() {
                 p.lock_held = false;
             }

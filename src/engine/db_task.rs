@@ -221,12 +221,7 @@ impl DbTask {
                     // Sync at the next batch boundary (the wake-up above). Until the WAL is
                     // quiet again, more events would only cost the writer: each one wakes the
                     // watcher's thread from inside the writer's `write`.
-                    self.busy = true;
-                    if let Ok(w) = watcher.as_mut()
-                        && let Err(e) = w.pause()
-                    {
-                        tracing::debug!(db = %self.p.db_path.display(), "pausing file notifications: {e}");
-                    }
+                    self.set_busy(true, &mut watcher);
                 }
                 () = tokio::time::sleep_until(wake) => {
                     if self.busy
@@ -240,31 +235,29 @@ impl DbTask {
                     if self.busy && !self.last_sync_found {
                         // Quiet: watch again, then look once more, so a commit between the
                         // sync's read and the watch is not left for the next poll.
-                        self.busy = false;
-                        if let Ok(w) = watcher.as_mut()
-                            && let Err(e) = w.resume()
-                        {
-                            tracing::warn!(db = %self.p.db_path.display(), "file notifications stopped, polling only: {e}");
-                        }
+                        self.set_busy(false, &mut watcher);
                         self.step(false).await;
-                        if self.last_sync_found {
-                            self.busy = true;
-                            if let Ok(w) = watcher.as_mut() {
-                                let _ = w.pause();
-                            }
-                        }
-                    } else if !self.busy && self.last_sync_found {
-                        // A poll found changes the notifications missed (or there are none).
-                        self.busy = true;
-                        if let Ok(w) = watcher.as_mut() {
-                            let _ = w.pause();
-                        }
+                    }
+                    // Found changes (also a poll that found what notifications missed, or
+                    // there are none): sync on the batch interval from here.
+                    if !self.busy && self.last_sync_found {
+                        self.set_busy(true, &mut watcher);
                     }
                 }
             }
         }
         drop(watcher);
         self.shutdown().await;
+    }
+
+    /// Enters or leaves the busy mode (see `busy`), pausing or resuming the WAL watch.
+    fn set_busy(&mut self, busy: bool, watcher: &mut notify::Result<WalWatcher>) {
+        self.busy = busy;
+        if let Ok(w) = watcher.as_mut()
+            && let Err(e) = w.set_paused(busy)
+        {
+            tracing::warn!(db = %self.p.db_path.display(), "file notifications: {e}; polling only until the next change");
+        }
     }
 
     /// The earliest due time of compaction, snapshot and retention work.

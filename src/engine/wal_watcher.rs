@@ -4,9 +4,9 @@
 //!
 //! A watch costs the writer: with it in place every `write` to the WAL queues an event and
 //! wakes the watcher's thread (measured: tens of thousands of context switches a second under
-//! a write storm). Once a change is known the task has nothing to learn from more events
-//! until it syncs, so it pauses the watch while it waits out the batch interval and resumes it
-//! just before the sync reads the WAL: a commit after that point wakes it again.
+//! a write storm). So the task pauses the watch while syncs keep finding new frames (it syncs
+//! on its batch interval then), and resumes it once a sync finds the WAL quiet, looking once
+//! more right after so a commit just before the resume is not missed.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,6 +56,11 @@ impl WalWatcher {
         }
         self.active = false;
         self.watcher.unwatch(&self.dir)
+    }
+
+    /// Pauses or resumes the watch.
+    pub fn set_paused(&mut self, paused: bool) -> notify::Result<()> {
+        if paused { self.pause() } else { self.resume() }
     }
 
     /// Watches again after [`WalWatcher::pause`].
