@@ -1126,13 +1126,8 @@ impl DbSync {
             // it does not prevent that), and a large transaction then might overwrite the
             // frames before the engine looks: restart it now, as Litestream does after its
             // checkpoints. (With frames left to backfill this only appends one.)
-            match open.conn.bump_seq() {
-                Ok(()) => restarted = changed(&open.wal),
-                // A writer that commits all the time can keep the lock from the bump for the
-                // whole busy timeout: the WAL is not restarted, which is what this tells.
-                Err(e) if e.is_busy() => {}
-                Err(e) => return Err(sq(e)),
-            }
+            open.conn.bump_seq().map_err(sq)?;
+            restarted = changed(&open.wal);
         }
         if open.wal.size().map_err(sq)? < reserved {
             tracing::info!(
