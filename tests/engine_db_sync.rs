@@ -166,14 +166,18 @@ fn an_uncommitted_transaction_is_left_for_the_next_sync() {
     h.assert_every_txid_restores();
 }
 
-#[test]
-fn a_passive_checkpoint_restarts_the_wal_and_replication_continues_incrementally() {
-    let settings = SyncSettings {
+/// PASSIVE checkpoints at 20 WAL pages and no time-based ones: restarts come often.
+fn small_wal_settings() -> SyncSettings {
+    SyncSettings {
         min_checkpoint_page_count: 20,
         checkpoint_interval: None,
         ..SyncSettings::default()
-    };
-    let mut h = Harness::new(4096, settings);
+    }
+}
+
+#[test]
+fn a_passive_checkpoint_restarts_the_wal_and_replication_continues_incrementally() {
+    let mut h = Harness::new(4096, small_wal_settings());
     h.sync();
     let mut restarts = 0;
     for _ in 0..6 {
@@ -215,12 +219,7 @@ fn generations(h: &Harness, report: &SyncReport) -> Vec<(u32, u32)> {
 /// generation. Every file decodes, TXIDs have no gap, and the end restores to the source.
 #[test]
 fn a_checkpointing_sync_under_a_busy_writer_writes_one_file_per_wal_generation() {
-    let settings = SyncSettings {
-        min_checkpoint_page_count: 20,
-        checkpoint_interval: None,
-        ..SyncSettings::default()
-    };
-    let mut h = Harness::new(4096, settings);
+    let mut h = Harness::new(4096, small_wal_settings());
     h.sync();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
