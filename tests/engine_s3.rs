@@ -33,11 +33,13 @@ const BUCKET: &str = "ltx-interop";
 const PATH: &str = "dbs/app";
 
 /// An ltx-tui configuration replicating `db` to `url` (a Litestream S3 URL with its endpoint
-/// options), credentials in the replica block; `extra` goes at the top level.
+/// options), credentials in the replica block; `extra` goes at the top level. The tests read
+/// the replica's L0 files one TXID each: the L0 roll-up (which merges them once two seconds
+/// have passed) is off.
 fn s3_config(db: &Path, url: &str, extra: &str) -> String {
     let q = |s: &str| serde_json::to_string(s).unwrap();
     format!(
-        "{extra}dbs:\n  - path: {}\n    monitor-interval: 100ms\n    replica:\n      url: {}\n      access-key-id: {ACCESS_KEY_ID}\n      secret-access-key: {SECRET_ACCESS_KEY}\n",
+        "{extra}l0-rollup: 0s\ndbs:\n  - path: {}\n    monitor-interval: 100ms\n    replica:\n      url: {}\n      access-key-id: {ACCESS_KEY_ID}\n      secret-access-key: {SECRET_ACCESS_KEY}\n",
         q(&db.display().to_string()),
         q(url)
     )

@@ -280,6 +280,7 @@ impl DbSync {
                     header: summary.header,
                     synced_to_wal_end: false,
                     lock_held: false,
+                    restart_clean: false,
                 })
             }
             None => None,
@@ -593,6 +594,7 @@ impl DbSync {
             header,
             synced_to_wal_end: end == wal_size,
             lock_held: open.conn.holds_read_lock(),
+            restart_clean: false,
         });
         self.last_synced_wal_offset = end;
         self.synced_since_checkpoint = true;
@@ -699,7 +701,17 @@ impl DbSync {
         let result = self.checkpoint_steps(mode, report);
         // The early pin is normally released under the barrier; on every other way out it
         // goes here (a no-op when it is not held).
-        if let Some(open) = self.open.as_mut() {
+        if let Some(open) = self.open.as_mut()
+            && open.conn.holds_pin()
+        {
+            if result.is_err()
+                && let Some(p) = self.prev.as_mut()
+            {
+                // The main read lock was taken again behind the pin and may sit on a fully
+                // backfilled WAL, which allows one restart, with frames not read yet: a
+                // restart seen next cannot be trusted.
+                p.lock_held = false;
+            }
             let _ = open.conn.release_pin();
         }
         result
@@ -734,6 +746,11 @@ impl DbSync {
                 // on SQLITE_BUSY) rather than fail the sync; the next sync tries again.
                 Err(e) if e.is_busy() => {
                     tracing::debug!(target: "ltx_tui::checkpoint", db = %db_path.display(), "checkpoint skipped: busy");
+                    // The main read lock was taken again behind the pin; on a fully backfilled
+                    // WAL it allows one restart once the pin goes. Read what is committed while
+                    // the pin still holds: a restart then needs a WAL with nothing past what
+                    // was backfilled before that lock, so it cannot take unread frames.
+                    self.sync_to_end(report)?;
                     let skipped = CheckpointReport {
                         mode,
                         result: CheckpointResult {
@@ -799,7 +816,6 @@ impl DbSync {
             checkpoint_us = duration.as_micros() as u64,
             "checkpoint"
         );
-        let open = self.open_ref()?;
         let result = match outcome {
             Ok(result) => result,
             Err(e) => {
@@ -809,6 +825,15 @@ impl DbSync {
             }
         };
         end.map_err(sq)?;
+        if mode == CheckpointMode::Passive
+            && let Some(p) = self.prev.as_mut()
+        {
+            // The tail under the barrier read every frame committed in this generation, and
+            // the read lock was taken again before anyone could commit (ref §2.6 and the
+            // clean-restart row in `verify`).
+            p.restart_clean = true;
+        }
+        let open = self.open_ref()?;
         open.conn.bump_seq().map_err(sq)?;
         let after = open.wal.read_header().map_err(sq)?;
         let restarted = after.salts() != before.salts();

@@ -16,6 +16,13 @@
 //! incrementally only when this process held its read lock since the previous sync. A restart
 //! that happened while nothing pinned the WAL (ltx-tui was not running) may have checkpointed
 //! frames past the resume offset away unseen, so a snapshot is taken instead.
+//!
+//! One row of our own, checked first: after a PASSIVE checkpoint under the write barrier the
+//! previous sync read every frame its WAL generation committed, and the read lock taken after
+//! it allows one restart at most (a lock on a fully backfilled WAL reads the database file and
+//! blocks every later backfill, so a second restart cannot happen). A restart seen then loses
+//! nothing, however far the new generation has already overwritten the old one: incremental
+//! from 32 when the first salt went up by one (SQLite adds one per restart), else a snapshot.
 
 use std::fs::File;
 use std::path::Path;
@@ -37,6 +44,10 @@ pub struct PreviousSync {
     pub synced_to_wal_end: bool,
     /// True when this process has held its read lock continuously since that sync.
     pub lock_held: bool,
+    /// True when that sync read every frame its WAL generation committed and the read lock
+    /// was taken again after a checkpoint under the write barrier: with `lock_held`, one
+    /// restart at most can follow and it cannot take unread frames with it.
+    pub restart_clean: bool,
 }
 
 /// Where to start reading the WAL and why.
@@ -98,6 +109,14 @@ pub fn decide_with(
         // The previous file came from elsewhere (a compaction or a restore download): nothing
         // ties it to this WAL.
         return Ok(SyncStart::snapshot("previous file has no WAL position"));
+    }
+    if prev.lock_held && prev.restart_clean && header.salts() != prev_salts {
+        // Nothing of the old generation is left to read: its last frame need not be there.
+        return Ok(if header.salt1 == prev_salts.0.wrapping_add(1) {
+            SyncStart::incremental(WAL_HEADER_SIZE, header.salts())
+        } else {
+            SyncStart::snapshot("WAL restarted more than once")
+        });
     }
     if offset > wal_size {
         if prev.synced_to_wal_end && prev.lock_held {
@@ -252,6 +271,14 @@ mod tests {
             header,
             synced_to_wal_end,
             lock_held,
+            restart_clean: false,
+        }
+    }
+
+    fn clean(header: Header, lock_held: bool) -> PreviousSync {
+        PreviousSync {
+            restart_clean: true,
+            ..prev(header, false, lock_held)
         }
     }
 
@@ -410,6 +437,58 @@ mod tests {
                 .unwrap()
                 .snapshot,
             Some("full or restart checkpoint detected")
+        );
+    }
+
+    #[test]
+    fn a_restart_after_a_clean_checkpoint_continues_from_32_even_over_the_old_last_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        // The previous sync read the old generation's three frames under the barrier.
+        let (path, h) = l0(dir.path(), 3, 3, 32, 3 * fs() as i64, OLD);
+        let next = (OLD.0 + 1, 99);
+        // The new generation has already overwritten all three, and more.
+        let overrun = wal(
+            dir.path(),
+            next,
+            &[(5, next, 5), (6, next, 6), (7, next, 7), (8, next, 8)],
+        );
+        assert_eq!(
+            decide(Some(&clean(h, true)), &overrun, &path).unwrap(),
+            SyncStart {
+                offset: 32,
+                salts: Some(next),
+                snapshot: None
+            }
+        );
+        // Without the clean checkpoint, or without the lock since, the old rows apply.
+        assert_eq!(
+            decide(Some(&prev(h, false, true)), &overrun, &path)
+                .unwrap()
+                .snapshot,
+            Some("WAL overwritten by another process")
+        );
+        assert_eq!(
+            decide(Some(&clean(h, false)), &overrun, &path)
+                .unwrap()
+                .snapshot,
+            Some("WAL overwritten by another process")
+        );
+        // A first salt that went up by more than one: more than one restart, a snapshot.
+        let twice = (OLD.0 + 2, 99);
+        let w = wal(dir.path(), twice, &[(5, twice, 5)]);
+        assert_eq!(
+            decide(Some(&clean(h, true)), &w, &path).unwrap().snapshot,
+            Some("WAL restarted more than once")
+        );
+        // Not restarted: incremental from the resume offset as before.
+        let same = wal(dir.path(), OLD, &[(1, OLD, 1), (2, OLD, 2), (3, OLD, 3)]);
+        assert_eq!(
+            decide(Some(&clean(h, true)), &same, &path).unwrap(),
+            SyncStart {
+                offset: 32 + 3 * fs(),
+                salts: Some(OLD),
+                snapshot: None
+            }
         );
     }
 }

@@ -186,8 +186,11 @@ fn workload_steps(workload: Workload) -> Vec<(&'static str, StepFn)> {
             ("insert 15 items", |db| db.insert_rows("items", 15)),
             ("update every 3rd item", |db| db.update_rows("items", 3)),
             ("create events, insert 10 events", |db| {
+                // One transaction: Litestream must not sync between the statements.
+                db.execute_batch("BEGIN");
                 db.create_table("events");
                 db.insert_rows("events", 10);
+                db.execute_batch("COMMIT");
             }),
             (CATCH_UP, catch_up),
             ("delete every 4th item", |db| db.delete_rows("items", 4)),

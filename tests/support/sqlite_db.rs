@@ -116,10 +116,12 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
-    /// Creates a table with a realistic mix of columns, and an index on `name`.
+    /// Creates a table with a realistic mix of columns, and an index on `name`, in one
+    /// transaction (or inside the caller's).
     pub fn create_table(&self, table: &str) {
         self.execute_batch(&format!(
-            "CREATE TABLE \"{table}\" (
+            "SAVEPOINT create_table;
+             CREATE TABLE \"{table}\" (
                  id INTEGER PRIMARY KEY,
                  name TEXT NOT NULL,
                  qty INTEGER,
@@ -127,14 +129,15 @@ impl TestDb {
                  note TEXT,
                  payload BLOB
              );
-             CREATE INDEX \"{table}_name\" ON \"{table}\"(name);"
+             CREATE INDEX \"{table}_name\" ON \"{table}\"(name);
+             RELEASE create_table;"
         ));
     }
 
-    /// Inserts `n` rows of varied content in one transaction. Blobs range from empty to
-    /// `max_blob` bytes (a mix of compressible and incompressible bytes).
+    /// Inserts `n` rows of varied content in one transaction (or inside the caller's). Blobs
+    /// range from empty to `max_blob` bytes (a mix of compressible and incompressible bytes).
     pub fn insert_rows_sized(&mut self, table: &str, n: usize, max_blob: usize) {
-        let tx = self.conn.transaction().unwrap();
+        let tx = self.conn.savepoint().unwrap();
         {
             let mut stmt = tx
                 .prepare(&format!(
