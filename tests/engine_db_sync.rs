@@ -213,13 +213,23 @@ fn generations(h: &Harness, report: &SyncReport) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// With a writer committing all the time, a checkpointing sync reads the WAL three times
-/// before the WAL restarts (its start, behind the second pin, under the barrier): those reads
-/// continue one another and make one L0 file, so every sync writes at most one file per WAL
-/// generation. Every file decodes, TXIDs have no gap, and the end restores to the source.
-#[test]
-fn a_checkpointing_sync_under_a_busy_writer_writes_one_file_per_wal_generation() {
-    let mut h = Harness::new(4096, small_wal_settings());
+/// How a [`busy_writer_run`] went.
+struct BusyRun {
+    restarts: usize,
+    /// Restarts that came from a restart window (no write barrier).
+    window_restarts: usize,
+    /// Checkpoints that took the write barrier.
+    barrier_checkpoints: usize,
+}
+
+/// A writer commits all the time on its own connection (SQLite's autocheckpoint at
+/// `app_autocheckpoint` pages, 0: off) while the engine syncs, until the writer has committed
+/// 3000 times and the WAL restarted 10 times (bounded: 20,000 syncs, 200,000 commits).
+/// Every sync writes at most one L0 file per WAL generation (the reads of a checkpointing sync
+/// continue one another) and no snapshot; the L0 TXIDs have no gap and the end restores to
+/// the source.
+fn busy_writer_run(settings: SyncSettings, app_autocheckpoint: u32) -> BusyRun {
+    let mut h = Harness::new(4096, settings);
     h.sync();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -231,8 +241,9 @@ fn a_checkpointing_sync_under_a_busy_writer_writes_one_file_per_wal_generation()
             let conn = rusqlite::Connection::open(&path).unwrap();
             conn.busy_timeout(std::time::Duration::from_secs(10))
                 .unwrap();
+            conn.pragma_update(None, "wal_autocheckpoint", app_autocheckpoint)
+                .unwrap();
             let mut n = 0u64;
-            // Bounded: at most 200k commits whatever happens to the stop flag.
             while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 200_000 {
                 conn.execute(
                     "INSERT INTO items(name, qty, payload) VALUES (?1, ?2, randomblob(64))",
@@ -245,11 +256,13 @@ fn a_checkpointing_sync_under_a_busy_writer_writes_one_file_per_wal_generation()
             n
         })
     };
-    let mut restarts = 0;
-    // Until the writer has committed 3000 times and the WAL restarted 10 times under it
-    // (bounded: 20,000 syncs).
+    let mut run = BusyRun {
+        restarts: 0,
+        window_restarts: 0,
+        barrier_checkpoints: 0,
+    };
     for _ in 0..20_000 {
-        if restarts >= 10 && done.load(std::sync::atomic::Ordering::Relaxed) >= 3000 {
+        if run.restarts >= 10 && done.load(std::sync::atomic::Ordering::Relaxed) >= 3000 {
             break;
         }
         let report = h.sync.sync().unwrap();
@@ -261,14 +274,19 @@ fn a_checkpointing_sync_under_a_busy_writer_writes_one_file_per_wal_generation()
             generations.len(),
             "one file per WAL generation: {generations:?}\n{report:?}"
         );
-        restarts += report.checkpoints.iter().filter(|c| c.restarted).count();
+        for c in &report.checkpoints {
+            run.restarts += usize::from(c.restarted);
+            run.window_restarts += usize::from(c.restarted && c.window);
+            run.barrier_checkpoints += usize::from(!c.window);
+        }
         assert!(snapshot_reasons(&report).is_empty(), "{report:?}");
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let commits = writer.join().unwrap();
     assert!(
-        commits >= 3000 && restarts >= 10,
-        "commits {commits}, restarts {restarts}"
+        commits >= 3000 && run.restarts >= 10,
+        "commits {commits}, restarts {}",
+        run.restarts
     );
     h.sync();
     let last = h.sync.local_txid().unwrap().0;
@@ -295,6 +313,47 @@ fn a_checkpointing_sync_under_a_busy_writer_writes_one_file_per_wal_generation()
         &h.db.canonical_dump(),
         "restore at the end",
     );
+    run
+}
+
+fn busy_settings(restart_window: bool) -> SyncSettings {
+    SyncSettings {
+        // Restart windows open on WALs of 256 frames or more.
+        min_checkpoint_page_count: 300,
+        checkpoint_interval: None,
+        restart_window,
+        ..SyncSettings::default()
+    }
+}
+
+/// Litestream's procedure: every PASSIVE checkpoint under the write barrier.
+#[test]
+fn a_busy_writer_under_barrier_checkpoints_replicates_without_a_snapshot() {
+    let run = busy_writer_run(busy_settings(false), 1000);
+    assert_eq!(run.window_restarts, 0);
+    assert!(run.barrier_checkpoints >= 10);
+}
+
+/// The application's own autocheckpoint restarts the WAL inside the engine's restart
+/// windows: the old generation's last frames are read after the fact, with proof, and no
+/// write barrier is needed.
+#[test]
+fn a_busy_writer_that_checkpoints_on_its_own_restarts_the_wal_in_windows() {
+    let run = busy_writer_run(busy_settings(true), 300);
+    assert!(
+        run.window_restarts * 2 >= run.restarts,
+        "most restarts come from windows: {} of {}",
+        run.window_restarts,
+        run.restarts
+    );
+}
+
+/// An application that never checkpoints (`wal_autocheckpoint=0`): windows see no restart,
+/// and after a few the checkpoints take the barrier, so the WAL still restarts.
+#[test]
+fn a_busy_writer_that_never_checkpoints_falls_back_to_the_barrier() {
+    let run = busy_writer_run(busy_settings(true), 0);
+    assert!(run.barrier_checkpoints >= 1, "the barrier took over");
 }
 
 #[test]

@@ -4,8 +4,10 @@
 //! This is blocking code (SQLite, files); the database task runs it on the blocking pool. The
 //! safety rule it keeps: no frame is checkpointed away before it is in an L0 file. The read
 //! lock pins the WAL between syncs; a checkpoint happens only right after a sync that reached
-//! the WAL end, under the write barrier for PASSIVE, and a TRUNCATE is followed by a full
-//! "checkpoint boundary" snapshot, as Litestream does.
+//! the WAL end, under the write barrier for PASSIVE (or in a restart window, where the frames
+//! a restart may leave behind are read after the fact and kept only with proof, see
+//! [`DbSync::restart_window`]), and a TRUNCATE is followed by a full "checkpoint boundary"
+//! snapshot, as Litestream does.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,13 +15,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::ltx::{Checksum, Encoder, Header, Txid};
 use crate::sqlite::{
-    CheckpointMode, CheckpointResult, EngineConnection, SqliteError, WalFile, WalSegment,
-    frame_size,
+    CheckpointMode, CheckpointResult, EngineConnection, Headroom, SqliteError, WalFile, WalSegment,
+    frame_size, reserve_wal_headroom,
 };
 
 use super::EngineError;
 use super::meta_dir::MetaDir;
-use super::verify::{PreviousSync, SyncStart, WAL_HEADER_SIZE, decide, decide_with};
+use super::verify::{
+    PreviousSync, SyncStart, WAL_HEADER_SIZE, decide, decide_with, frame_still_there,
+    old_generation_tail_is_whole,
+};
 
 /// The per-database settings a sync needs (from the configuration, with Litestream's defaults).
 #[derive(Debug, Clone)]
@@ -38,6 +43,11 @@ pub struct SyncSettings {
     /// interval): a PASSIVE checkpoint starts now if waiting for that sync would let the WAL
     /// pass the threshold first.
     pub next_sync_within: Duration,
+    /// Let the application's own checkpoint restart the WAL in a short window without any
+    /// engine lock, instead of holding the write barrier (see [`DbSync::restart_window`]).
+    /// Off, or where the WAL cannot be given headroom, every PASSIVE checkpoint takes the
+    /// barrier.
+    pub restart_window: bool,
 }
 
 impl Default for SyncSettings {
@@ -49,6 +59,7 @@ impl Default for SyncSettings {
             truncate_page_n: 121_359,
             checkpoint_interval: Some(Duration::from_secs(60)),
             next_sync_within: Duration::from_millis(10),
+            restart_window: true,
         }
     }
 }
@@ -79,6 +90,8 @@ pub struct CheckpointReport {
     pub restarted: bool,
     /// Time spent checkpointing (read lock released, the pragma, read lock re-acquired).
     pub duration: Duration,
+    /// True when it ran in a restart window (no write barrier; see `DbSync::restart_window`).
+    pub window: bool,
 }
 
 /// A checkpoint that failed; [`DbSync::take_failed_checkpoints`] hands them out, since the
@@ -148,7 +161,54 @@ pub struct DbSync {
     checkpoint_lead: Duration,
     /// An L0 file read under the barrier, written right after it ends.
     captured: Vec<CapturedL0>,
+    /// Whether the next PASSIVE checkpoint opens a restart window or takes the barrier.
+    window: Window,
+    /// True while a restart window has the read lock down: the WAL counts as pinned (what
+    /// the window lets happen is verified after the fact), and reads are checked.
+    in_window: bool,
 }
+
+/// How PASSIVE checkpoints restart the WAL for one database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    /// The next one opens a restart window; `misses` windows in a row closed with no restart.
+    Ready {
+        /// Windows in a row that saw no restart.
+        misses: u32,
+    },
+    /// [`MISSES_BEFORE_BARRIER`] windows in a row closed with no restart (the application
+    /// does not checkpoint on its own, or not soon enough): this many more take the barrier
+    /// before a window is tried again.
+    Barrier(u32),
+    /// Never here: the WAL cannot be given headroom, or something cuts the WAL file.
+    Off,
+}
+
+/// Windows in a row with no restart before checkpoints turn to the barrier for a while (one
+/// alone may only mean the application's checkpoint was slow to finish).
+const MISSES_BEFORE_BARRIER: u32 = 3;
+
+/// Barrier checkpoints after [`MISSES_BEFORE_BARRIER`] windows saw no restart, before the
+/// next window.
+const BARRIER_AFTER_MISS: u32 = 16;
+
+/// How long a restart window stays open at most.
+const WINDOW_OPEN_FOR: Duration = Duration::from_millis(50);
+
+/// The fewest WAL frames read for a restart window to open. A new generation overwrites the
+/// old one's frames from the first: the old generation's last frames are safe until it has
+/// written as many as the engine had read, at least this many (a few milliseconds at the
+/// fastest writers), and the engine reads them first. A smaller WAL takes the barrier.
+const MIN_WINDOW_FRAMES: u64 = 256;
+
+/// How often an open window reads the frames appended since it opened.
+const WINDOW_READ_EVERY: Duration = Duration::from_millis(1);
+
+/// The most a window reserves past the WAL's frames for the writer's growth.
+const MAX_HEADROOM_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How often an open window looks at the WAL header.
+const WINDOW_POLL: Duration = Duration::from_micros(100);
 
 /// An L0 file whose pages were copied into memory but not yet encoded and written: the tail
 /// of the WAL read under the checkpoint barrier. The sync position already counts it.
@@ -215,6 +275,8 @@ impl DbSync {
             wal_rate: 0.0,
             checkpoint_lead: Duration::from_millis(5),
             captured: Vec::new(),
+            window: Window::Ready { misses: 0 },
+            in_window: false,
         })
     }
 
@@ -434,6 +496,7 @@ impl DbSync {
                 offset: WAL_HEADER_SIZE,
                 salts: None,
                 snapshot: Some(reason),
+                restarted: None,
             },
             None => match self.captured.last() {
                 // The newest L0 file is still in memory.
@@ -452,18 +515,31 @@ impl DbSync {
         } else {
             max_bytes
         };
-        let seg = match WalSegment::read(&open.wal, start.offset, start.salts, limit) {
+        let snapshot_from_32 = |start: &mut SyncStart, reason| {
+            *start = SyncStart {
+                offset: WAL_HEADER_SIZE,
+                salts: None,
+                snapshot: Some(reason),
+                restarted: None,
+            };
+            WalSegment::read(&open.wal, WAL_HEADER_SIZE, None, 0).map_err(sq)
+        };
+        let mut seg = match WalSegment::read(&open.wal, start.offset, start.salts, limit) {
             Ok(seg) => seg,
             Err(SqliteError::PrevFrameMismatch { .. } | SqliteError::HeaderSaltMismatch { .. }) => {
-                start = SyncStart {
-                    offset: WAL_HEADER_SIZE,
-                    salts: None,
-                    snapshot: Some("previous WAL frame changed"),
-                };
-                WalSegment::read(&open.wal, start.offset, None, 0).map_err(sq)?
+                snapshot_from_32(&mut start, "previous WAL frame changed")?
             }
             Err(e) => return Err(sq(e)),
         };
+        if let Some(new_salts) = start.restarted
+            && !old_generation_tail_is_whole(&open.wal, &seg, start.offset, new_salts)
+                .map_err(sq)?
+        {
+            seg = snapshot_from_32(&mut start, SyncStart::TAIL_UNPROVEN)?;
+        }
+        if let Some(reason) = start.snapshot.filter(|r| *r != "first sync") {
+            tracing::info!(db = %db_path.display(), reason, "taking a full snapshot");
+        }
         let wal_size = open.wal.size().map_err(sq)?;
         let size = seg.end_offset - start.offset;
         tracing::debug!(
@@ -478,12 +554,23 @@ impl DbSync {
             "read WAL"
         );
         self.unsynced_wal_bytes = seg.valid_end - seg.end_offset;
+        let pinned = open.conn.holds_read_lock() || self.in_window;
+        // The old generation's last frames are read (or there were none): the new generation
+        // comes next, from offset 32.
+        let tail_done = start.restarted.is_some() && !seg.limited;
+        if start.restarted.is_some() && size == 0 {
+            if let Some(p) = self.prev.as_mut() {
+                p.restart_clean = tail_done;
+            }
+            self.last_synced_wal_offset = start.offset;
+            return Ok((Vec::new(), true));
+        }
         if start.snapshot.is_none() && size == 0 {
             // Nothing new, and the WAL was verified to still hold the previous sync's frames
             // at the resume offset: from here on the lock pins it.
             if let Some(p) = self.prev.as_mut() {
                 p.synced_to_wal_end = seg.end_offset == wal_size || wal_size <= WAL_HEADER_SIZE;
-                p.lock_held = open.conn.holds_read_lock();
+                p.lock_held = pinned;
             }
             self.last_synced_wal_offset = start.offset;
             return Ok((Vec::new(), false));
@@ -494,6 +581,12 @@ impl DbSync {
             Some(c) => c,
             None => open.conn.db_file().page_count(page_size).map_err(sq)?,
         };
+        // Frames that another WAL generation may be overwriting while they are read (an old
+        // generation's last frames after a restart, or any read while a restart window has
+        // the engine's read lock down) are kept only in memory, and only if the first of them
+        // is still there once their pages are copied: a newer generation writes its frames in
+        // order from the first, so it cannot have reached any of them without that one.
+        let checked = start.restarted.is_some() || self.in_window;
         // A sync that continues the one captured just before it (same WAL, next frame, no
         // snapshot) joins its L0 file: one TXID, one file, one upload for both.
         let merge = self.capture
@@ -551,20 +644,33 @@ impl DbSync {
             commit,
             snapshot: start.snapshot.or((txid == Txid(1)).then_some("first sync")),
         };
-        let limited = seg.limited && end < wal_size;
+        let limited = (seg.limited && end < wal_size) || tail_done;
         let capture = self.capture && fits(&pages, &self.captured);
         let mut written = Vec::new();
         if capture {
             let ps = page_size as usize;
             let mut data = vec![0u8; pages.len() * ps];
+            let mut copied = true;
             for (pgno, page) in pages.iter().zip(data.chunks_exact_mut(ps)) {
                 if seg.read_page(&open.wal, *pgno, page).map_err(sq)? {
                     continue;
                 }
                 match merged.as_ref().and_then(|c| c.page(*pgno)) {
                     Some(earlier) => page.copy_from_slice(earlier),
+                    // The database file may hold newer pages than these frames when no lock
+                    // holds the checkpoint back.
+                    None if checked => {
+                        copied = false;
+                        break;
+                    }
                     None => read_db_page(&open.conn, *pgno, page_size, page).map_err(sq)?,
                 }
+            }
+            if checked
+                && !(copied && frame_still_there(&open.wal, start.offset, seg.salts).map_err(sq)?)
+            {
+                self.captured.extend(merged);
+                return self.unproven(&start);
             }
             self.captured.push(CapturedL0 {
                 header,
@@ -572,6 +678,9 @@ impl DbSync {
                 pages,
                 data,
             });
+        } else if checked {
+            self.captured.extend(merged);
+            return self.unproven(&start);
         } else {
             for earlier in std::mem::take(&mut self.captured) {
                 written.push(self.write_captured(earlier)?);
@@ -589,16 +698,33 @@ impl DbSync {
             written.push(file);
         }
 
-        let open = self.open.as_ref().ok_or_else(|| missing(&db_path))?;
         self.prev = Some(PreviousSync {
             header,
             synced_to_wal_end: end == wal_size,
-            lock_held: open.conn.holds_read_lock(),
-            restart_clean: false,
+            lock_held: pinned,
+            restart_clean: tail_done,
         });
         self.last_synced_wal_offset = end;
         self.synced_since_checkpoint = true;
         Ok((written, limited))
+    }
+
+    /// What a checked read (see `sync_once`) does when its frames cannot be kept: an old
+    /// generation's last frames force a snapshot; a read during a restart window is simply
+    /// dropped (the position stays), to be read again with the lock held or as such a tail.
+    fn unproven(&mut self, start: &SyncStart) -> Result<(Vec<SyncedFile>, bool), EngineError> {
+        if start.restarted.is_some() {
+            if self.window != Window::Off {
+                tracing::info!(
+                    db = %self.db_path.display(),
+                    "the WAL restarted and its last frames could not be proven read: checkpoints take the write barrier from now on"
+                );
+                self.window = Window::Off;
+            }
+            self.sync_once(Some(SyncStart::TAIL_UNPROVEN))
+        } else {
+            Ok((Vec::new(), false))
+        }
     }
 
     /// Writes an L0 file captured under the barrier. On failure the position is re-read from
@@ -675,9 +801,12 @@ impl DbSync {
         let ahead = self.settings.next_sync_within + self.checkpoint_lead;
         let predicted = logical + (self.wal_rate * ahead.as_secs_f64()) as u64;
         let early_enough = logical > (threshold / 4).max(wal_bytes(1));
+        // A restart window costs the writer nothing, and the WAL it restarts should be long
+        // (see MIN_WINDOW_FRAMES): no early start for it.
+        let windowed = self.window_wanted();
         if self.settings.min_checkpoint_page_count > 0
             && (logical + grown.min(threshold / 2) >= threshold
-                || (early_enough && predicted >= threshold * 9 / 10))
+                || (!windowed && early_enough && predicted >= threshold * 9 / 10))
         {
             self.checkpoint(CheckpointMode::Passive, report)?;
             return Ok(());
@@ -694,6 +823,34 @@ impl DbSync {
 
     /// Runs one checkpoint with Litestream's procedure and syncs whatever it changed.
     fn checkpoint(
+        &mut self,
+        mode: CheckpointMode,
+        report: &mut SyncReport,
+    ) -> Result<CheckpointReport, EngineError> {
+        if mode == CheckpointMode::Passive && self.settings.restart_window {
+            match self.window {
+                Window::Ready { .. } if !self.window_wanted() => {}
+                Window::Ready { .. } => {
+                    if let Some(done) = self.restart_window(report)? {
+                        return Ok(done);
+                    }
+                }
+                Window::Barrier(n) => {
+                    self.window = if n <= 1 {
+                        Window::Ready { misses: 0 }
+                    } else {
+                        Window::Barrier(n - 1)
+                    };
+                }
+                Window::Off => {}
+            }
+        }
+        self.barrier_checkpoint(mode, report)
+    }
+
+    /// Runs one checkpoint with Litestream's procedure (PASSIVE under the write barrier) and
+    /// syncs whatever it changed.
+    fn barrier_checkpoint(
         &mut self,
         mode: CheckpointMode,
         report: &mut SyncReport,
@@ -760,6 +917,7 @@ impl DbSync {
                         },
                         restarted: false,
                         duration: Duration::ZERO,
+                        window: false,
                     };
                     report.checkpoints.push(skipped.clone());
                     return Ok(skipped);
@@ -821,6 +979,11 @@ impl DbSync {
             Err(e) => {
                 self.failed_checkpoints
                     .push(CheckpointFailure { mode, duration });
+                if !self.open_ref()?.conn.holds_read_lock()
+                    && let Some(p) = self.prev.as_mut()
+                {
+                    p.lock_held = false;
+                }
                 return Err(sq(e));
             }
         };
@@ -846,8 +1009,8 @@ impl DbSync {
                 p.lock_held = mode == CheckpointMode::Passive;
             }
             if mode == CheckpointMode::Passive {
-                // Read the new WAL's first frames now, while the previous sync's last frame is
-                // still there to verify against (ref §2.6).
+                // Read the new WAL's first frames now (the old generation was read to its end:
+                // the clean-restart row in `verify`).
                 self.sync_to_end(report)?;
             } else {
                 self.open_ref()?.conn.begin_barrier().map_err(sq)?;
@@ -862,9 +1025,202 @@ impl DbSync {
             result,
             restarted,
             duration,
+            window: false,
         };
         report.checkpoints.push(checkpoint.clone());
         Ok(checkpoint)
+    }
+
+    /// True when the next PASSIVE checkpoint should open a restart window: they are on, not
+    /// given up here, and the WAL fills to the threshold within a second. A slower writer
+    /// hardly ever meets the barrier, and it would not restart the WAL inside a window: the
+    /// window would only hold the next sync back.
+    fn window_wanted(&self) -> bool {
+        let threshold = WAL_HEADER_SIZE
+            + self.settings.min_checkpoint_page_count * frame_size(self.page_size().max(512));
+        self.settings.restart_window
+            && matches!(self.window, Window::Ready { .. })
+            && self.wal_rate >= threshold as f64
+    }
+
+    /// A PASSIVE checkpoint with no engine lock held for a moment, so that the WAL restarts
+    /// without the write barrier. Returns `None` (nothing done) when the WAL cannot be given
+    /// headroom here; the caller takes the barrier instead.
+    ///
+    /// With the barrier, every restart stops the application's writer for the time it takes
+    /// to read the last frames and run the checkpoint, and SQLite's busy handler makes a
+    /// waiting writer sleep a millisecond or more. Here the engine instead gives up its read
+    /// locks, backfills what it can, and watches the WAL header for up to
+    /// [`WINDOW_OPEN_FOR`]: the application's own checkpoint (SQLite's autocheckpoint, run by
+    /// the writer between its transactions) completes the backfill and its next transaction
+    /// restarts the WAL. The engine then takes its read lock again (at most this one restart
+    /// can have happened unseen by it, and the salt proves it) and reads the old generation's
+    /// last frames after the fact: the reserved headroom guarantees they are followed by bytes
+    /// that fail verification, and the new generation needs as many frames as the engine had
+    /// read before it reaches them (see [`crate::engine::verify`]). When that proof fails, the
+    /// sync takes a snapshot: slower, never wrong.
+    ///
+    /// [`MISSES_BEFORE_BARRIER`] windows in a row that see no restart (the application never
+    /// checkpoints on its own) send the next [`BARRIER_AFTER_MISS`] checkpoints to the barrier; a WAL file cut below its
+    /// headroom (`journal_size_limit`, a TRUNCATE checkpoint) turns windows off here.
+    fn restart_window(
+        &mut self,
+        report: &mut SyncReport,
+    ) -> Result<Option<CheckpointReport>, EngineError> {
+        let db_path = self.db_path.clone();
+        let sq = |e| EngineError::sqlite(&db_path, e);
+        let page_size = self.page_size();
+        if page_size == 0 || self.prev.is_none() {
+            return Ok(None);
+        }
+        let fs = frame_size(page_size);
+        let frames = self.last_synced_wal_offset.saturating_sub(WAL_HEADER_SIZE) / fs;
+        if frames < MIN_WINDOW_FRAMES {
+            // The new generation would reach the frames read so far too soon.
+            return Ok(None);
+        }
+        // Room for what the writer can append while the window is open, twice over, and
+        // never less than twice the threshold.
+        let growth = (self.wal_rate * 2.0 * WINDOW_OPEN_FOR.as_secs_f64()) as u64;
+        let room = (2 * self.settings.min_checkpoint_page_count)
+            .max(growth.min(MAX_HEADROOM_BYTES) / fs)
+            .max(2);
+        let reserve_to = WAL_HEADER_SIZE + (frames + room) * fs;
+        let wal_path = self.open_ref()?.conn.wal_path().to_path_buf();
+        match reserve_wal_headroom(&wal_path, reserve_to) {
+            Ok(Headroom::Reserved { .. }) => {}
+            Ok(Headroom::Unsupported) => {
+                tracing::info!(db = %db_path.display(), "the WAL cannot be extended here: every checkpoint takes the write barrier");
+                self.window = Window::Off;
+                return Ok(None);
+            }
+            Err(e) => {
+                // No space for the headroom, say: the barrier needs none.
+                tracing::debug!(target: "ltx_tui::checkpoint", db = %db_path.display(), error = %e, "no WAL headroom; barrier checkpoint");
+                return Ok(None);
+            }
+        }
+        let open = self.open_ref()?;
+        let before = open.wal.read_header().map_err(sq)?;
+        let reserved = open.wal.size().map_err(sq)?;
+        if let Some(t) = self.sync_started {
+            self.checkpoint_lead = (self.checkpoint_lead + t.elapsed()) / 2;
+        }
+        if let Some(p) = self.prev.as_mut() {
+            // From here the old generation may get frames past the sync position.
+            p.restart_clean = false;
+        }
+        let started = Instant::now();
+        self.in_window = true;
+        let outcome = self.window_open(before.salts(), report);
+        self.in_window = false;
+        // Whatever happened in the window, the lock comes back.
+        let reacquired = self.open_ref()?.conn.acquire_read_lock().map_err(sq);
+        let outcome = outcome.and_then(|result| reacquired.map(|()| result));
+        let duration = started.elapsed();
+        let open = self.open_ref()?;
+        if !open.conn.holds_read_lock()
+            && let Some(p) = self.prev.as_mut()
+        {
+            p.lock_held = false;
+        }
+        let result = match outcome {
+            Ok(result) => result,
+            Err(e) => {
+                self.failed_checkpoints.push(CheckpointFailure {
+                    mode: CheckpointMode::Passive,
+                    duration,
+                });
+                return Err(e);
+            }
+        };
+        let open = self.open_ref()?;
+        let changed = |wal: &WalFile| {
+            wal.read_header()
+                .ok()
+                .is_none_or(|h| h.salts() != before.salts())
+        };
+        let mut restarted = changed(&open.wal);
+        if !restarted {
+            // No one wrote since the backfill, or the application does not checkpoint. A WAL
+            // left fully backfilled could restart later at any moment (a read lock taken on
+            // it does not prevent that), and a large transaction then might overwrite the
+            // frames before the engine looks: restart it now, as Litestream does after its
+            // checkpoints. (With frames left to backfill this only appends one.)
+            match open.conn.bump_seq() {
+                Ok(()) => restarted = changed(&open.wal),
+                // A writer that commits all the time can keep the lock from the bump for the
+                // whole busy timeout: the WAL is not restarted, which is what this tells.
+                Err(e) if e.is_busy() => {}
+                Err(e) => return Err(sq(e)),
+            }
+        }
+        if open.wal.size().map_err(sq)? < reserved {
+            tracing::info!(
+                db = %db_path.display(),
+                "the WAL file was cut below its reserved headroom (journal_size_limit or a TRUNCATE checkpoint): checkpoints take the write barrier from now on"
+            );
+            self.window = Window::Off;
+        } else if let Window::Ready { misses } = self.window {
+            self.window = match (restarted, misses + 1) {
+                (true, _) => Window::Ready { misses: 0 },
+                (false, n) if n >= MISSES_BEFORE_BARRIER => Window::Barrier(BARRIER_AFTER_MISS),
+                (false, n) => Window::Ready { misses: n },
+            };
+        }
+        tracing::debug!(
+            target: "ltx_tui::checkpoint",
+            db = %db_path.display(),
+            window_us = duration.as_micros() as u64,
+            restarted,
+            frames = ?(result.log_frames, result.checkpointed_frames),
+            "restart window"
+        );
+        self.last_checkpoint = Instant::now();
+        self.synced_since_checkpoint = false;
+        // The old generation's last frames and the new one's first, or more of the old one.
+        self.sync_to_end(report)?;
+        let checkpoint = CheckpointReport {
+            mode: CheckpointMode::Passive,
+            result,
+            restarted,
+            duration,
+            window: true,
+        };
+        report.checkpoints.push(checkpoint.clone());
+        Ok(Some(checkpoint))
+    }
+
+    /// The open part of [`DbSync::restart_window`]: every engine lock released, a PASSIVE
+    /// checkpoint, then until the WAL header changes (at most [`WINDOW_OPEN_FOR`]) the frames
+    /// the writer appends are read as they come, so that few are left to read after the fact.
+    /// The caller takes the read lock again, whatever this returns.
+    fn window_open(
+        &mut self,
+        salts: (u32, u32),
+        report: &mut SyncReport,
+    ) -> Result<CheckpointResult, EngineError> {
+        let db_path = self.db_path.clone();
+        let sq = |e| EngineError::sqlite(&db_path, e);
+        let open = self.open_ref()?;
+        open.conn.release_pin().map_err(sq)?;
+        open.conn.release_read_lock().map_err(sq)?;
+        let result = open.conn.checkpoint(CheckpointMode::Passive).map_err(sq)?;
+        let deadline = Instant::now() + WINDOW_OPEN_FOR;
+        let mut last_read = Instant::now();
+        while Instant::now() < deadline {
+            match self.open_ref()?.wal.read_header() {
+                Ok(h) if h.salts() == salts => {}
+                // Restarted, or cut to nothing by a TRUNCATE: look now.
+                _ => break,
+            }
+            if last_read.elapsed() >= WINDOW_READ_EVERY {
+                self.sync_to_end(report)?;
+                last_read = Instant::now();
+            }
+            std::thread::sleep(WINDOW_POLL);
+        }
+        Ok(result)
     }
 
     /// A PASSIVE checkpoint without the barrier, behind a pin at the WAL's current end.
@@ -898,12 +1254,13 @@ impl DbSync {
         Ok(())
     }
 
-    /// Syncs, then runs a checkpoint of `mode` now with the same procedure as the automatic
-    /// ones (PASSIVE under the write barrier; other modes followed by a boundary snapshot when
-    /// they restarted the WAL).
+    /// Syncs, then runs a checkpoint of `mode` now with Litestream's procedure (PASSIVE under
+    /// the write barrier, which restarts the WAL even with no application writing; other modes
+    /// followed by a boundary snapshot when they restarted the WAL).
     pub fn checkpoint_now(&mut self, mode: CheckpointMode) -> Result<SyncReport, EngineError> {
         let mut report = self.sync()?;
-        self.checkpoint(mode, &mut report)?;
+        // Asked for by an operator: restart the WAL now, whatever the application does.
+        self.barrier_checkpoint(mode, &mut report)?;
         report.wal_size = self.wal_size()?;
         report.unsynced_wal_bytes = self.unsynced_wal_bytes;
         report.synced_wal_offset = self.last_synced_wal_offset;

@@ -303,6 +303,7 @@ mod tests {
                 },
                 restarted: true,
                 duration: Duration::from_millis(250),
+                window: false,
             }],
             wal_size: 12_488,
             db_size: 8192,

@@ -10,6 +10,7 @@
 //! | previous frame is the first frame | incremental if the header salts match, else snapshot |
 //! | previous frame's salts differ, or its page is not byte-identical in the last L0 file | snapshot: WAL overwritten by another process |
 //! | previous frame matches but the header salts changed (WAL restarted) | scan salts from the start: only {new, old} seen ⇒ incremental from 32, else snapshot |
+//! | … and the old generation may have frames past the resume offset | read them first (see below) |
 //! | otherwise | incremental from the resume offset |
 //!
 //! One deliberate strengthening: the "WAL restarted" and "WAL truncated" rows continue
@@ -17,18 +18,28 @@
 //! that happened while nothing pinned the WAL (ltx-tui was not running) may have checkpointed
 //! frames past the resume offset away unseen, so a snapshot is taken instead.
 //!
-//! One row of our own, checked first: after a PASSIVE checkpoint under the write barrier the
-//! previous sync read every frame its WAL generation committed, and the read lock taken after
-//! it allows one restart at most (a lock on a fully backfilled WAL reads the database file and
-//! blocks every later backfill, so a second restart cannot happen). A restart seen then loses
-//! nothing, however far the new generation has already overwritten the old one: incremental
-//! from 32 when the first salt went up by one (SQLite adds one per restart), else a snapshot.
+//! One row of our own, checked first: the previous sync's WAL generation is known to end where
+//! that sync did (`restart_clean`): it was read under the write barrier of a PASSIVE checkpoint
+//! and the read lock taken again before anyone could commit, or it is an old generation whose
+//! last frames were read with proof (below). The read lock then allows one restart at most (a
+//! lock on a fully backfilled WAL reads the database file and blocks every later backfill, so
+//! a second restart cannot happen), and a restart seen loses nothing, however far the new
+//! generation has already overwritten the old one: the salts are scanned from 32 when the first
+//! salt went up by exactly one (SQLite adds one per restart), else a snapshot.
+//!
+//! One addition: a restart the engine let happen without its write barrier (it released its
+//! locks for a moment so that the application's own checkpoint could restart the WAL) may
+//! leave frames of the old generation past the resume offset. They are read after the fact,
+//! with the old salts and the old checksum chain, and kept only with proof that nothing was
+//! lost: the header's salt shows exactly one restart, the frame after the last one read fails
+//! verification inside the file (the end of the file proves nothing: it may have been cut
+//! there), and the new generation has not reached the first of them. Otherwise a snapshot.
 
 use std::fs::File;
 use std::path::Path;
 
 use crate::ltx::{Header, SeekRangeReader, read_page, read_page_index};
-use crate::sqlite::{WalFile, frame_size};
+use crate::sqlite::{WalFile, WalSegment, WalStop, frame_size};
 
 use super::EngineError;
 
@@ -44,9 +55,11 @@ pub struct PreviousSync {
     pub synced_to_wal_end: bool,
     /// True when this process has held its read lock continuously since that sync.
     pub lock_held: bool,
-    /// True when that sync read every frame its WAL generation committed and the read lock
-    /// was taken again after a checkpoint under the write barrier: with `lock_held`, one
-    /// restart at most can follow and it cannot take unread frames with it.
+    /// True when the WAL generation of that sync is known to end at its position: it was
+    /// read to the end under the write barrier (and the read lock taken again after the
+    /// checkpoint, before anyone could commit), or it restarted and its last frames were read
+    /// with proof of where they end. With `lock_held`, a restart seen after it (one at most)
+    /// is resumed at offset 32 whatever the new generation overwrote.
     pub restart_clean: bool,
 }
 
@@ -59,6 +72,9 @@ pub struct SyncStart {
     pub salts: Option<(u32, u32)>,
     /// `Some(reason)` when the file must hold every page.
     pub snapshot: Option<&'static str>,
+    /// The new header salts when the WAL restarted and this start reads the old generation's
+    /// last frames (with `salts`); the reader must prove where they end.
+    pub restarted: Option<(u32, u32)>,
 }
 
 impl SyncStart {
@@ -67,6 +83,7 @@ impl SyncStart {
             offset: WAL_HEADER_SIZE,
             salts: None,
             snapshot: Some(reason),
+            restarted: None,
         }
     }
 
@@ -75,8 +92,23 @@ impl SyncStart {
             offset,
             salts: Some(salts),
             snapshot: None,
+            restarted: None,
         }
     }
+
+    /// The old generation's last frames from `offset`, before the new one (`new` salts).
+    fn old_generation_tail(offset: u64, old: (u32, u32), new: (u32, u32)) -> Self {
+        SyncStart {
+            offset,
+            salts: Some(old),
+            snapshot: None,
+            restarted: Some(new),
+        }
+    }
+
+    /// The reason for the snapshot a restart forces when its old generation's last frames
+    /// cannot be proven complete.
+    pub const TAIL_UNPROVEN: &'static str = "WAL restarted before its last frames were read";
 }
 
 /// Applies the recovery table. `last_l0` is the path of the newest local L0 file.
@@ -112,11 +144,11 @@ pub fn decide_with(
     }
     if prev.lock_held && prev.restart_clean && header.salts() != prev_salts {
         // Nothing of the old generation is left to read: its last frame need not be there.
-        return Ok(if header.salt1 == prev_salts.0.wrapping_add(1) {
-            SyncStart::incremental(WAL_HEADER_SIZE, header.salts())
-        } else {
-            SyncStart::snapshot("WAL restarted more than once")
-        });
+        if header.salt1 != prev_salts.0.wrapping_add(1) {
+            return Ok(SyncStart::snapshot("WAL restarted more than once"));
+        }
+        let fs = frame_size(header.page_size);
+        return restarted_wal(wal, header.salts(), prev_salts, offset, fs);
     }
     if offset > wal_size {
         if prev.synced_to_wal_end && prev.lock_held {
@@ -159,7 +191,16 @@ pub fn decide_with(
         if !prev.lock_held {
             return Ok(SyncStart::snapshot("WAL restarted while it was not pinned"));
         }
-        return restarted_wal(wal, header.salts(), prev_salts, offset, fs);
+        // Restarts add one to the first salt: anything else means the WAL restarted more
+        // than once (or was rewritten), and a whole generation may be gone.
+        if header.salt1 != prev_salts.0.wrapping_add(1) {
+            return Ok(SyncStart::snapshot("WAL restarted more than once"));
+        }
+        return Ok(SyncStart::old_generation_tail(
+            offset,
+            prev_salts,
+            header.salts(),
+        ));
     }
     Ok(SyncStart::incremental(offset, prev_salts))
 }
@@ -191,6 +232,42 @@ fn restarted_wal(
         at += fs;
     }
     Ok(SyncStart::incremental(WAL_HEADER_SIZE, new))
+}
+
+/// True when the frame at `offset` still carries `salts`: no newer WAL generation has reached
+/// it (nor the frames after it, which that generation would write later).
+pub(crate) fn frame_still_there(
+    wal: &WalFile,
+    offset: u64,
+    salts: (u32, u32),
+) -> Result<bool, crate::sqlite::SqliteError> {
+    Ok(wal
+        .read_frame_header(offset)?
+        .is_some_and(|h| h.salts() == salts))
+}
+
+/// True when the frames read from `start` (with the old generation's salts, after the WAL
+/// restarted with `new_salts`) are all the old generation had: the frame after the last one
+/// read fails verification inside the file (a cut file proves nothing), and the new generation
+/// has not reached `start` (it writes its frames in order from the first, so a frame of it
+/// there would mean the old ones past it may have been overwritten before they were read).
+pub(crate) fn old_generation_tail_is_whole(
+    wal: &WalFile,
+    seg: &WalSegment,
+    start: u64,
+    new_salts: (u32, u32),
+) -> Result<bool, crate::sqlite::SqliteError> {
+    let ends_inside = seg.limited
+        || matches!(
+            seg.stop,
+            WalStop::SaltMismatch | WalStop::ChecksumMismatch | WalStop::InvalidPgno
+        );
+    // Read after the tail: a frame header is written before its page, so a new-generation
+    // header seen here is counted even while its page is still being written.
+    let overrun = wal
+        .read_frame_header(start)?
+        .is_some_and(|h| h.salts() == new_salts);
+    Ok(ends_inside && !overrun)
 }
 
 /// True when `pgno` is in the L0 file with exactly `data`.
@@ -317,7 +394,8 @@ mod tests {
             SyncStart {
                 offset: 32,
                 salts: Some(NEW),
-                snapshot: None
+                snapshot: None,
+                restarted: None,
             }
         );
         for (end, held) in [(false, true), (true, false)] {
@@ -340,7 +418,8 @@ mod tests {
             SyncStart {
                 offset: 32,
                 salts: Some(OLD),
-                snapshot: None
+                snapshot: None,
+                restarted: None,
             }
         );
         let changed = wal(dir.path(), NEW, &[(1, NEW, 1)]);
@@ -363,7 +442,8 @@ mod tests {
             SyncStart {
                 offset: start,
                 salts: Some(OLD),
-                snapshot: None
+                snapshot: None,
+                restarted: None,
             }
         );
         let changed = wal(dir.path(), NEW, &[(1, NEW, 1), (2, NEW, 2)]);
@@ -401,27 +481,30 @@ mod tests {
             SyncStart {
                 offset: 32 + 2 * fs(),
                 salts: Some(OLD),
-                snapshot: None
+                snapshot: None,
+                restarted: None,
             }
         );
     }
 
     #[test]
-    fn a_restarted_wal_with_the_old_frames_still_behind_continues_from_32_only_when_pinned() {
+    fn a_restart_after_a_generation_read_to_its_end_continues_from_32_only_when_pinned() {
         let dir = tempfile::tempdir().unwrap();
         let (path, h) = l0(dir.path(), 3, 3, 32, 3 * fs() as i64, OLD);
-        // New frames overwrote frame 0 only; frames 1 and 2 are the old generation.
+        // The previous sync read the old generation to its end. New frames overwrote frame 0
+        // only; frames 1 and 2 are the old generation.
         let restarted = wal(dir.path(), NEW, &[(5, NEW, 5), (2, OLD, 2), (3, OLD, 3)]);
         assert_eq!(
-            decide(Some(&prev(h, true, true)), &restarted, &path).unwrap(),
+            decide(Some(&clean(h, true)), &restarted, &path).unwrap(),
             SyncStart {
                 offset: 32,
                 salts: Some(NEW),
-                snapshot: None
+                snapshot: None,
+                restarted: None,
             }
         );
         assert_eq!(
-            decide(Some(&prev(h, true, false)), &restarted, &path)
+            decide(Some(&clean(h, false)), &restarted, &path)
                 .unwrap()
                 .snapshot,
             Some("WAL restarted while it was not pinned")
@@ -433,7 +516,7 @@ mod tests {
             &[(5, NEW, 5), (6, (9, 90), 6), (3, OLD, 3)],
         );
         assert_eq!(
-            decide(Some(&prev(h, true, true)), &twice, &path)
+            decide(Some(&clean(h, true)), &twice, &path)
                 .unwrap()
                 .snapshot,
             Some("full or restart checkpoint detected")
@@ -490,5 +573,101 @@ mod tests {
                 snapshot: None
             }
         );
+    fn a_restart_that_may_have_left_old_frames_behind_reads_them_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, h) = l0(dir.path(), 3, 3, 32, 3 * fs() as i64, OLD);
+        let restarted = wal(dir.path(), NEW, &[(5, NEW, 5), (2, OLD, 2), (3, OLD, 3)]);
+        let mut p = prev(h, true, true);
+        p.restart_clean = false;
+        assert_eq!(
+            decide(Some(&p), &restarted, &path).unwrap(),
+            SyncStart {
+                offset: 32 + 3 * fs(),
+                salts: Some(OLD),
+                snapshot: None,
+                restarted: Some(NEW),
+            }
+        );
+        // The first salt moved by two: two restarts, and a whole generation may be gone.
+        let later = (NEW.0 + 1, 81);
+        let twice = wal(
+            dir.path(),
+            later,
+            &[(5, later, 5), (2, OLD, 2), (3, OLD, 3)],
+        );
+        assert_eq!(
+            decide(Some(&p), &twice, &path).unwrap().snapshot,
+            Some("WAL restarted more than once")
+        );
+    }
+
+    /// A WAL after one restart: the new generation's first `new_frames` frames, then what is
+    /// left of the old one (`old_frames` in all, chained from its own header checksum), then
+    /// `zero_frames` frames of zeros (reserved headroom).
+    fn restarted_wal_file(
+        path: &Path,
+        new_frames: usize,
+        old_frames: usize,
+        zero_frames: usize,
+    ) -> WalFile {
+        let order = WalByteOrder::Little;
+        let old_header = WalHeader::new(order, PS, 0, OLD.0, OLD.1);
+        let new_header = WalHeader::new(order, PS, 0, NEW.0, NEW.1);
+        let fs = fs() as usize;
+        let mut bytes = new_header.encode().to_vec();
+        bytes.resize(32 + old_frames.max(new_frames) * fs, 0);
+        let chain = |header: &WalHeader, salts, n: usize, from: usize, bytes: &mut Vec<u8>| {
+            let mut seed = header.checksum();
+            for i in 0..n {
+                let data = page(i as u8 + 1);
+                let fh = FrameHeader::sealed(order, seed, i as u32 + 1, i as u32 + 1, salts, &data);
+                seed = fh.checksum();
+                if i >= from {
+                    let at = 32 + i * fs;
+                    bytes[at..at + 24].copy_from_slice(&fh.encode());
+                    bytes[at + 24..at + fs].copy_from_slice(&data);
+                }
+            }
+        };
+        chain(&old_header, OLD, old_frames, new_frames, &mut bytes);
+        chain(&new_header, NEW, new_frames, 0, &mut bytes);
+        bytes.resize(bytes.len() + zero_frames * fs, 0);
+        std::fs::write(path, bytes).unwrap();
+        WalFile::open(path).unwrap()
+    }
+
+    #[test]
+    fn an_old_generation_tail_counts_only_with_proof_of_its_end_and_no_overrun() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db-wal");
+        // The engine had read old frames 0..=2; frame 3 is the tail; the new generation wrote
+        // one frame.
+        let start = 32 + 3 * fs();
+        let wal = restarted_wal_file(&path, 1, 4, 1);
+        let seg = WalSegment::read(&wal, start, Some(OLD), 0).unwrap();
+        assert_eq!(seg.end_offset, start + fs(), "the tail frame is read");
+        assert!(old_generation_tail_is_whole(&wal, &seg, start, NEW).unwrap());
+        assert!(frame_still_there(&wal, start, OLD).unwrap());
+
+        // The file ends right after the tail: it may have been cut there, no proof.
+        let cut = restarted_wal_file(&path, 1, 4, 0);
+        let seg = WalSegment::read(&cut, start, Some(OLD), 0).unwrap();
+        assert_eq!(seg.end_offset, start + fs());
+        assert!(!old_generation_tail_is_whole(&cut, &seg, start, NEW).unwrap());
+
+        // The new generation reaches the tail after it was read: its pages may be the new
+        // generation's, so neither check passes.
+        let wal = restarted_wal_file(&path, 1, 4, 1);
+        let seg = WalSegment::read(&wal, start, Some(OLD), 0).unwrap();
+        let overrun = restarted_wal_file(&path, 4, 4, 1);
+        assert!(!old_generation_tail_is_whole(&overrun, &seg, start, NEW).unwrap());
+        assert!(!frame_still_there(&overrun, start, OLD).unwrap());
+
+        // No tail at all (the old generation ended where the engine had read), proven by the
+        // zeros after it.
+        let ended = restarted_wal_file(&path, 1, 3, 1);
+        let seg = WalSegment::read(&ended, start, Some(OLD), 0).unwrap();
+        assert_eq!(seg.end_offset, start);
+        assert!(old_generation_tail_is_whole(&ended, &seg, start, NEW).unwrap());
     }
 }

@@ -15,6 +15,7 @@ mod wal_checksum;
 mod wal_file;
 mod wal_frame;
 mod wal_header;
+mod wal_headroom;
 mod wal_reader;
 
 pub use checkpoint::{CheckpointMode, CheckpointResult};
@@ -30,6 +31,7 @@ pub use wal_frame::{
     FrameHeader, WAL_FRAME_HEADER_SIZE, frame_index, frame_offset, frame_size, wal_size_for_frames,
 };
 pub use wal_header::{WAL_HEADER_SIZE, WAL_MAGIC_BE, WAL_MAGIC_LE, WAL_VERSION, WalHeader};
+pub use wal_headroom::{Headroom, reserve as reserve_wal_headroom};
 pub use wal_reader::{WalSegment, WalStop};
 
 /// Shorthand for results of this room.
