@@ -410,6 +410,28 @@ fn database_tuning_and_sqlite_prefixes() {
 }
 
 #[test]
+fn restart_windows_are_on_by_default_and_can_be_turned_off_per_database() {
+    let c = parse(
+        "dbs:\n  - path: /a.db\n    replica: {path: /ra}\n  - path: /b.db\n    restart-windows: false\n    replica: {path: /rb}\n",
+    );
+    assert!(c.dbs[0].restart_windows);
+    assert!(!c.dbs[1].restart_windows);
+    let err = config::parse_str(
+        "dbs:\n  - path: /a.db\n    restart-windows: sometimes\n    replica: {path: /ra}\n",
+        Path::new("test.yml"),
+        &options(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(
+            "dbs[0].restart-windows: invalid type: string \"sometimes\", expected a boolean"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn logging_and_the_log_level_variable() {
     let c = docs("logging.yml");
     assert_eq!(c.logging.level, "debug");

@@ -17,6 +17,8 @@ pub const SYNC_INTERVAL: GoDuration = GoDuration::from_secs(1);
 pub const BUSY_TIMEOUT: GoDuration = GoDuration::from_secs(1);
 /// `min-checkpoint-page-count`: WAL pages before a PASSIVE checkpoint.
 pub const MIN_CHECKPOINT_PAGE_COUNT: u64 = 1000;
+/// `restart-windows` (ltx-tui): restart windows for fast-filling WALs (see the engine).
+pub const RESTART_WINDOWS: bool = true;
 /// `truncate-page-n`: WAL pages before an emergency TRUNCATE checkpoint (0 means this).
 pub const TRUNCATE_PAGE_N: u64 = 121_359;
 /// `checkpoint-interval`: time-based PASSIVE checkpoint (0 disables).

@@ -139,6 +139,10 @@ pub struct DbConfig {
     pub truncate_page_n: u64,
     /// WAL bytes per L0 file (0: unlimited).
     pub max_sync_wal_bytes: ByteSize,
+    /// ltx-tui: PASSIVE checkpoints of a WAL that fills within a second open a restart window
+    /// instead of taking the write barrier (`false`: always the barrier, as Litestream).
+    #[serde(skip_serializing_if = "is_true")]
+    pub restart_windows: bool,
     /// Restore the database from its replica when it does not exist.
     #[serde(skip_serializing_if = "is_false")]
     pub restore_if_db_not_exists: bool,
@@ -181,4 +185,8 @@ pub struct EnvCredentials {
 /// serde helper: skip `false` booleans.
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }

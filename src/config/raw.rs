@@ -104,6 +104,8 @@ pub(crate) struct RawDb {
     pub truncate_page_n: Option<u64>,
     /// WAL bytes per L0 file.
     pub max_sync_wal_bytes: Option<ByteSize>,
+    /// ltx-tui: restart windows instead of the write barrier for fast-filling WALs.
+    pub restart_windows: Option<bool>,
     /// Restore from the replica when the database is missing.
     pub restore_if_db_not_exists: bool,
     /// Per-database snapshot settings (promoted to global).

@@ -211,6 +211,7 @@ fn resolve_db(
         max_sync_wal_bytes: db
             .max_sync_wal_bytes
             .unwrap_or(defaults::MAX_SYNC_WAL_BYTES),
+        restart_windows: db.restart_windows.unwrap_or(defaults::RESTART_WINDOWS),
         restore_if_db_not_exists: db.restore_if_db_not_exists,
         replica,
     })

@@ -166,6 +166,9 @@ pub struct DbSync {
     /// True while a restart window has the read lock down: the WAL counts as pinned (what
     /// the window lets happen is verified after the fact), and reads are checked.
     in_window: bool,
+    /// True once a restart window has opened here: a snapshot the recovery table forces after
+    /// that may come from a restart the window let happen, and turns windows off.
+    window_used: bool,
 }
 
 /// How PASSIVE checkpoints restart the WAL for one database.
@@ -277,6 +280,7 @@ impl DbSync {
             captured: Vec::new(),
             window: Window::Ready { misses: 0 },
             in_window: false,
+            window_used: false,
         })
     }
 
@@ -539,6 +543,12 @@ impl DbSync {
         }
         if let Some(reason) = start.snapshot.filter(|r| *r != "first sync") {
             tracing::info!(db = %db_path.display(), reason, "taking a full snapshot");
+            if force.is_none() && self.window_used && self.window != Window::Off {
+                // Windows are an optimisation: whatever forced this, the barrier is the safe
+                // way from here on (one unplanned snapshot per database at most).
+                tracing::info!(db = %db_path.display(), "checkpoints take the write barrier from now on");
+                self.window = Window::Off;
+            }
         }
         let wal_size = open.wal.size().map_err(sq)?;
         let size = seg.end_offset - start.offset;
@@ -1112,6 +1122,7 @@ impl DbSync {
         }
         let started = Instant::now();
         self.in_window = true;
+        self.window_used = true;
         let outcome = self.window_open(before.salts(), report);
         self.in_window = false;
         // Whatever happened in the window, the lock comes back.

@@ -76,7 +76,7 @@ impl Engine {
                     truncate_page_n: db.truncate_page_n,
                     checkpoint_interval: db.checkpoint_interval.to_std().filter(|d| !d.is_zero()),
                     next_sync_within: MIN_SYNC_INTERVAL,
-                    restart_window: true,
+                    restart_window: db.restart_windows,
                 },
                 monitor_interval: db
                     .monitor_interval

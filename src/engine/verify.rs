@@ -540,7 +540,8 @@ mod tests {
             SyncStart {
                 offset: 32,
                 salts: Some(next),
-                snapshot: None
+                snapshot: None,
+                restarted: None,
             }
         );
         // Without the clean checkpoint, or without the lock since, the old rows apply.
@@ -570,9 +571,13 @@ mod tests {
             SyncStart {
                 offset: 32 + 3 * fs(),
                 salts: Some(OLD),
-                snapshot: None
+                snapshot: None,
+                restarted: None,
             }
         );
+    }
+
+    #[test]
     fn a_restart_that_may_have_left_old_frames_behind_reads_them_first() {
         let dir = tempfile::tempdir().unwrap();
         let (path, h) = l0(dir.path(), 3, 3, 32, 3 * fs() as i64, OLD);
