@@ -50,15 +50,6 @@ impl WalFile {
         &self.path
     }
 
-    /// Writes the WAL's dirty pages to disk (`fdatasync`). Run before a checkpoint, outside
-    /// the write barrier, so the checkpoint's own WAL sync under the barrier has almost nothing
-    /// left to write and the application's writer is held for far less time.
-    pub fn sync_data(&self) -> Result<()> {
-        self.file
-            .sync_data()
-            .map_err(|e| SqliteError::io("flushing the WAL to disk", &self.path, e))
-    }
-
     /// The current file size in bytes.
     pub fn size(&self) -> Result<u64> {
         self.file
