@@ -63,6 +63,15 @@ pub struct PreviousSync {
     pub restart_clean: bool,
 }
 
+impl PreviousSync {
+    /// The read lock was released with nothing else holding the WAL: frames may have been
+    /// committed (and a restart may follow) unseen, so neither guarantee holds any more.
+    pub fn lock_lost(&mut self) {
+        self.lock_held = false;
+        self.restart_clean = false;
+    }
+}
+
 /// Where to start reading the WAL and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncStart {
@@ -543,6 +552,14 @@ mod tests {
                 snapshot: None,
                 restarted: None,
             }
+        );
+        // Once the lock was released with nothing else holding the WAL, the old rows apply.
+        let mut lost = clean(h, true);
+        lost.lock_lost();
+        assert!(!lost.lock_held && !lost.restart_clean);
+        assert_eq!(
+            decide(Some(&lost), &overrun, &path).unwrap().snapshot,
+            Some("WAL overwritten by another process")
         );
         // Without the clean checkpoint, or without the lock since, the old rows apply.
         assert_eq!(

@@ -118,7 +118,7 @@ impl DbSync {
                 // The main read lock was taken again behind the pin and may sit on a fully
                 // backfilled WAL, which allows one restart, with frames not read yet: a
                 // restart seen next cannot be trusted.
-                p.lock_held = false;
+                p.lock_lost();
             }
             let _ = open.conn.release_pin();
         }
@@ -159,6 +159,11 @@ impl DbSync {
                     // the pin still holds: a restart then needs a WAL with nothing past what
                     // was backfilled before that lock, so it cannot take unread frames.
                     self.sync_to_end(report)?;
+                    if let Some(p) = self.prev.as_mut() {
+                        // So a restart seen next (one at most) lost nothing: the generation
+                        // ended where this read did.
+                        p.restart_clean = true;
+                    }
                     let skipped = CheckpointReport {
                         mode,
                         result: CheckpointResult {
@@ -192,6 +197,12 @@ impl DbSync {
                 }
                 return Err(e);
             }
+        }
+        if mode != CheckpointMode::Passive
+            && let Some(p) = self.prev.as_mut()
+        {
+            // No barrier: the application may commit while the read lock is down.
+            p.lock_lost();
         }
         let open = self.open_ref()?;
         let started = Instant::now();
@@ -233,7 +244,7 @@ impl DbSync {
                 if !self.open_ref()?.conn.holds_read_lock()
                     && let Some(p) = self.prev.as_mut()
                 {
-                    p.lock_held = false;
+                    p.lock_lost();
                 }
                 return Err(sq(e));
             }
@@ -306,7 +317,7 @@ impl DbSync {
             // releases it): the next sync verifies the WAL from scratch.
             let lost = !open.conn.holds_read_lock();
             if lost && let Some(p) = self.prev.as_mut() {
-                p.lock_held = false;
+                p.lock_lost();
             }
             return Err(sq(e));
         }

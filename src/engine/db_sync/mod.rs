@@ -305,7 +305,7 @@ impl DbSync {
                 .map_err(|e| EngineError::sqlite(&self.db_path, e))?;
         }
         if let Some(prev) = self.prev.as_mut() {
-            prev.lock_held = false;
+            prev.lock_lost();
         }
         Ok(())
     }
@@ -603,26 +603,31 @@ impl DbSync {
         if capture {
             let ps = page_size as usize;
             let mut data = vec![0u8; pages.len() * ps];
-            let mut copied = true;
-            for (pgno, page) in pages.iter().zip(data.chunks_exact_mut(ps)) {
-                if seg.read_page(&open.wal, *pgno, page).map_err(sq)? {
-                    continue;
-                }
-                match merged.as_ref().and_then(|c| c.page(*pgno)) {
-                    Some(earlier) => page.copy_from_slice(earlier),
-                    // The database file may hold newer pages than these frames when no lock
-                    // holds the checkpoint back.
-                    None if checked => {
-                        copied = false;
-                        break;
+            // Ok(false): a checked read that cannot be kept.
+            let mut copy = || -> Result<bool, SqliteError> {
+                for (pgno, page) in pages.iter().zip(data.chunks_exact_mut(ps)) {
+                    match seg.read_page(&open.wal, *pgno, page) {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        // A newer generation overwrote the frame while it was read.
+                        Err(SqliteError::FrameChanged { .. }) if checked => return Ok(false),
+                        Err(e) => return Err(e),
                     }
-                    None => read_db_page(&open.conn, *pgno, page_size, page).map_err(sq)?,
+                    match merged.as_ref().and_then(|c| c.page(*pgno)) {
+                        Some(earlier) => page.copy_from_slice(earlier),
+                        // The database file may hold newer pages than these frames when no
+                        // lock holds the checkpoint back.
+                        None if checked => return Ok(false),
+                        None => read_db_page(&open.conn, *pgno, page_size, page)?,
+                    }
                 }
-            }
-            if checked
-                && !(copied && frame_still_there(&open.wal, start.offset, seg.salts).map_err(sq)?)
-            {
+                Ok(!checked || frame_still_there(&open.wal, start.offset, seg.salts)?)
+            };
+            let copied = copy();
+            if !matches!(copied, Ok(true)) {
+                // The file this read would have joined stays as it was, in memory.
                 self.captured.extend(merged);
+                copied.map_err(sq)?;
                 return self.unproven(&start);
             }
             self.captured.push(CapturedL0 {

@@ -62,7 +62,7 @@ impl DbSync {
         start: &SyncStart,
     ) -> Result<(Vec<SyncedFile>, bool), EngineError> {
         if start.restarted.is_some() {
-            if self.window != Window::Off {
+            if self.window_used && self.window != Window::Off {
                 tracing::info!(
                     db = %self.db_path.display(),
                     "the WAL restarted and its last frames could not be proven read: checkpoints take the write barrier from now on"
@@ -167,7 +167,7 @@ impl DbSync {
         if !open.conn.holds_read_lock()
             && let Some(p) = self.prev.as_mut()
         {
-            p.lock_held = false;
+            p.lock_lost();
         }
         let result = match outcome {
             Ok(result) => result,
