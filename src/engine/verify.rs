@@ -190,9 +190,14 @@ pub fn decide_with(
 
     // The last frame the previous sync read must still be there, unchanged.
     let mut page = vec![0u8; header.page_size as usize];
-    let frame = wal
-        .read_frame(prev_frame, &mut page)
-        .map_err(|e| EngineError::sqlite(db, e))?;
+    let frame = match wal.read_frame(prev_frame, &mut page) {
+        Ok(frame) => frame,
+        // Cut since its size was read: the row for a WAL shorter than the resume offset.
+        Err(e) if e.is_frame_gone() => {
+            return Ok(SyncStart::snapshot("WAL truncated by another process"));
+        }
+        Err(e) => return Err(EngineError::sqlite(db, e)),
+    };
     if frame.salts() != prev_salts || !in_last_l0(frame.pgno, &page)? {
         return Ok(SyncStart::snapshot("WAL overwritten by another process"));
     }

@@ -289,6 +289,12 @@ impl SqliteError {
         matches!(self, SqliteError::Sqlite { source, .. } if is_busy(source))
     }
 
+    /// True when a WAL frame read found the file shorter than the frame: the WAL was cut
+    /// (truncated, or restarted under `journal_size_limit`) after its size was looked at.
+    pub fn is_frame_gone(&self) -> bool {
+        matches!(self, SqliteError::Io { source, .. } if source.kind() == io::ErrorKind::UnexpectedEof)
+    }
+
     pub(crate) fn io(operation: &'static str, path: &std::path::Path, source: io::Error) -> Self {
         SqliteError::Io {
             operation,

@@ -522,7 +522,9 @@ impl DbSync {
             // Nothing new, and the WAL was verified to still hold the previous sync's frames
             // at the resume offset: from here on the lock pins it.
             if let Some(p) = self.prev.as_mut() {
-                p.synced_to_wal_end = seg.end_offset == wal_size || wal_size <= WAL_HEADER_SIZE;
+                // (Not inside a restart window: the WAL end there is not pinned.)
+                p.synced_to_wal_end =
+                    !self.in_window && (seg.end_offset == wal_size || wal_size <= WAL_HEADER_SIZE);
                 p.lock_held = pinned;
             }
             self.last_synced_wal_offset = start.offset;
@@ -609,8 +611,10 @@ impl DbSync {
                     match seg.read_page(&open.wal, *pgno, page) {
                         Ok(true) => continue,
                         Ok(false) => {}
-                        // A newer generation overwrote the frame while it was read.
+                        // A newer generation overwrote the frame while it was read, or the
+                        // WAL was cut under it.
                         Err(SqliteError::FrameChanged { .. }) if checked => return Ok(false),
+                        Err(e) if checked && e.is_frame_gone() => return Ok(false),
                         Err(e) => return Err(e),
                     }
                     match merged.as_ref().and_then(|c| c.page(*pgno)) {
@@ -658,7 +662,7 @@ impl DbSync {
 
         self.prev = Some(PreviousSync {
             header,
-            synced_to_wal_end: end == wal_size,
+            synced_to_wal_end: end == wal_size && !self.in_window,
             lock_held: pinned,
             restart_clean: tail_done,
         });

@@ -151,8 +151,10 @@ impl DbSync {
             self.checkpoint_lead = (self.checkpoint_lead + t.elapsed()) / 2;
         }
         if let Some(p) = self.prev.as_mut() {
-            // From here the old generation may get frames past the sync position.
+            // From here the old generation may get frames past the sync position, and a
+            // WAL cut after a restart (`journal_size_limit`) proves nothing about them.
             p.restart_clean = false;
+            p.synced_to_wal_end = false;
         }
         let started = Instant::now();
         self.in_window = true;
