@@ -87,7 +87,8 @@ pub struct SyncStart {
 }
 
 impl SyncStart {
-    fn snapshot(reason: &'static str) -> Self {
+    /// A full snapshot read from the WAL's first frame, for `reason`.
+    pub(crate) fn snapshot(reason: &'static str) -> Self {
         SyncStart {
             offset: WAL_HEADER_SIZE,
             salts: None,

@@ -439,12 +439,7 @@ impl DbSync {
         open.conn.ensure_wal_exists().map_err(sq)?;
 
         let mut start = match force {
-            Some(reason) => SyncStart {
-                offset: WAL_HEADER_SIZE,
-                salts: None,
-                snapshot: Some(reason),
-                restarted: None,
-            },
+            Some(reason) => SyncStart::snapshot(reason),
             None => match self.captured.last() {
                 // The newest L0 file is still in memory.
                 Some(c) => decide_with(prev.as_ref(), &open.wal, |pgno, data| {
@@ -463,12 +458,7 @@ impl DbSync {
             max_bytes
         };
         let snapshot_from_32 = |start: &mut SyncStart, reason| {
-            *start = SyncStart {
-                offset: WAL_HEADER_SIZE,
-                salts: None,
-                snapshot: Some(reason),
-                restarted: None,
-            };
+            *start = SyncStart::snapshot(reason);
             WalSegment::read(&open.wal, WAL_HEADER_SIZE, None, 0).map_err(sq)
         };
         let mut seg = match WalSegment::read(&open.wal, start.offset, start.salts, limit) {
